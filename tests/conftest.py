@@ -1,0 +1,72 @@
+"""Shared fixtures: a tiny randomly initialised BERT with the bundled tokenizer, and small frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+import mlmap
+
+
+@pytest.fixture(scope="session")
+def tokenizer():
+    return AutoTokenizer.from_pretrained(mlmap.bundled_model_path())
+
+
+def _tiny_model(tokenizer, num_labels: int, multilabel: bool):
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=512,
+        num_labels=num_labels,
+        problem_type="multi_label_classification" if multilabel else "single_label_classification",
+    )
+    return BertForSequenceClassification(config)
+
+
+@pytest.fixture
+def tiny_model_dir(tmp_path_factory, tokenizer):
+    """A folder holding a tiny binary BERT classifier and the bundled tokenizer."""
+    path = tmp_path_factory.mktemp("tiny-bert")
+    _tiny_model(tokenizer, 2, False).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return str(path)
+
+
+@pytest.fixture
+def make_tiny_model(tokenizer):
+    return lambda num_labels=2, multilabel=False: _tiny_model(tokenizer, num_labels, multilabel)
+
+
+WORDS = "carbon tax emissions trading building standard subsidy forest transport label policy energy".split()
+
+
+@pytest.fixture
+def binary_df():
+    """24 short texts of varied length; label 1 when 'tax' appears (learnable by a tiny model)."""
+    rng = np.random.default_rng(0)
+    texts, labels = [], []
+    for i in range(24):
+        words = list(rng.choice(WORDS, size=3 + i % 9))
+        if i % 2:
+            words.insert(1, "tax")
+        else:
+            words = [w for w in words if w != "tax"] or ["policy"]
+        texts.append(" ".join(words))
+        labels.append(i % 2)
+    return pd.DataFrame({"text": texts, "labels": labels})
+
+
+@pytest.fixture
+def multilabel_df(binary_df):
+    """The same texts with three labels: 'tax' present, 'forest' present, both."""
+    has = lambda w: binary_df.text.str.contains(w).astype(float)
+    matrix = np.stack([has("tax"), has("forest"), has("tax") * has("forest")], axis=1)
+    return pd.DataFrame({"text": binary_df.text, "labels": list(matrix.astype(np.float32))})
