@@ -5,7 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DATA   := data/labels.feather
 
-.PHONY: setup data book test test-unit serve bench binder-test clean
+THEBE_VERSION := 0.9.3
+THEBE_JS := .thebe/package/lib/index.js
+
+.PHONY: setup data book test test-unit thebe-js serve bench binder-test clean
 
 setup: $(STAMP)
 
@@ -20,20 +23,26 @@ data: setup
 	$(BIN)/python -m mlmap fetch-data
 
 book: setup data
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/jupyter-book build . -W --keep-going
 
-test: setup data
+test: setup data thebe-js
 	$(BIN)/python -m pytest -v
 
 # the unit tests alone: seconds, no data needed
 test-unit: setup
 	$(BIN)/python -m pytest -v -m "not integration and not browser"
 
+# thebe's JavaScript from the npm package, for the browser test (the pages load it from a CDN)
+thebe-js: $(THEBE_JS)
+$(THEBE_JS):
+	mkdir -p .thebe
+	cd .thebe && npm pack --silent thebe@$(THEBE_VERSION) && tar xzf thebe-$(THEBE_VERSION).tgz
+
 serve: book
-	$(BIN)/python -m mlmap.serve
+	$(BIN)/python scripts/serve_book.py
 
 bench: setup data
 	$(BIN)/python benchmarks/bench_training.py
 
 clean:
-	rm -rf _build .jupyter_cache
+	rm -rf _build .jupyter_cache .cache

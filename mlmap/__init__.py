@@ -16,6 +16,7 @@ from .data import (
 from .models import ModelNotFoundError, bundled_model_path, load_classifier, resolve_model
 from .tokenizing import hf_tokenize_data, load_tokenizer
 from .training import (
+    DEFAULT_CACHE_DIR,
     CustomTrainer,
     bf16_supported,
     compute_metrics,
@@ -25,6 +26,7 @@ from .training import (
 )
 
 __all__ = [
+    "DEFAULT_CACHE_DIR",
     "DEFAULT_DATA_SOURCE",
     "LABELS_SHA256",
     "CustomTrainer",

@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -134,11 +135,17 @@ def load_labels(path: str | os.PathLike | None = None) -> pd.DataFrame:
     return df
 
 
-def label_columns(df: pd.DataFrame, prefix: str) -> list[str]:
-    """The label columns of one group: ``"INCLUDE"``, ``"4 -"`` (instrument types) or ``"8 -"`` (sectors)."""
-    columns = [c for c in df.columns if c == prefix or (prefix != "INCLUDE" and c.startswith(prefix))]
-    if not columns:
-        raise ValueError(f"no label columns start with {prefix!r}; known groups: {', '.join(LABEL_GROUPS)}")
+def label_columns(df: pd.DataFrame, prefix: str | Sequence[str]) -> list[str]:
+    """The label columns of one or more groups: ``"INCLUDE"``, ``"4 -"`` (instrument types), ``"8 -"`` (sectors)."""
+    prefixes = [prefix] if isinstance(prefix, str) else list(prefix)
+    columns = []
+    for p in prefixes:
+        found = [c for c in df.columns if c == p or (p != "INCLUDE" and c.startswith(p))]
+        if not found:
+            raise ValueError(f"no label columns start with {p!r}; known groups: {', '.join(LABEL_GROUPS)}")
+        columns += found
+    if "INCLUDE" in columns and len(columns) > 1:
+        raise ValueError("INCLUDE is the screening target; combine only multilabel groups ('4 -', '8 -')")
     return columns
 
 
@@ -150,11 +157,11 @@ def make_text(df: pd.DataFrame) -> pd.Series:
     return (title + sep + abstract).str.strip()
 
 
-def prepare_targets(df: pd.DataFrame, prefix: str = "INCLUDE") -> pd.DataFrame:
-    """A frame with ``id``, ``text`` and ``labels`` for one label group, ready for tokenizing.
+def prepare_targets(df: pd.DataFrame, prefix: str | Sequence[str] = "INCLUDE") -> pd.DataFrame:
+    """A frame with ``id``, ``text`` and ``labels`` for a label group, ready for tokenizing.
 
-    ``"INCLUDE"`` gives one int label (0/1) per document. A multilabel group (``"4 -"``, ``"8 -"``)
-    gives a float vector per document and keeps only included documents whose codes are all present,
+    ``"INCLUDE"`` gives one int label (0/1) per document. A multilabel group (``"4 -"``, ``"8 -"``,
+    or a list of both) gives a float vector per document and keeps only included documents whose codes are all present,
     because only included documents were coded.
     """
     columns = label_columns(df, prefix)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +13,17 @@ import torch
 from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
 import mlmap
+
+ROOT = Path(__file__).resolve().parent.parent
+JB = Path(sys.executable).with_name("jupyter-book")
+
+
+@pytest.fixture(scope="session")
+def built_book():
+    """Build the book as `make book` does; the execution cache makes a rebuild cheap."""
+    result = subprocess.run([str(JB), "build", str(ROOT), "-W", "--keep-going"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, f"book build failed:\n{result.stdout[-6000:]}\n{result.stderr[-6000:]}"
+    return result
 
 
 @pytest.fixture(scope="session")

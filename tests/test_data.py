@@ -127,8 +127,11 @@ def test_label_columns_by_prefix():
     assert mlmap.label_columns(df, "INCLUDE") == ["INCLUDE"]
     assert mlmap.label_columns(df, "4 -") == ["4 - 1. Economic instruments", "4 - 2. Regulatory Instruments"]
     assert mlmap.label_columns(df, "8 -") == ["8 - 01. AFOLU", "8 - 05. Transport"]
+    assert mlmap.label_columns(df, ["4 -", "8 -"])[-1] == "8 - 05. Transport"
     with pytest.raises(ValueError, match="known groups"):
         mlmap.label_columns(df, "9 -")
+    with pytest.raises(ValueError, match="screening target"):
+        mlmap.label_columns(df, ["INCLUDE", "4 -"])
 
 
 def test_make_text_handles_missing_abstract():

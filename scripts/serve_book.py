@@ -1,0 +1,143 @@
+"""Serve the built book and a local Jupyter server for its "Live Code" cells (`make serve`).
+
+The book is served on 127.0.0.1; a Jupyter server is started on 127.0.0.1 with a random token and
+CORS allowed only for the book's origin. The book server answers ``/_thebe_server.json`` with that
+server's address and token, which ``_static/mlmap-thebe.js`` reads to use it instead of Binder.
+Ctrl-C stops both servers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER_INFO_PATH = "/_thebe_server.json"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_jupyter(port: int, token: str, origin: str) -> subprocess.Popen:
+    """A Jupyter server on loopback that requires ``token`` and accepts cross-origin calls from ``origin`` only."""
+    jupyter = Path(sys.executable).with_name("jupyter")
+    command = [
+        str(jupyter), "server",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.allow_origin={origin}",
+        "--ServerApp.open_browser=False",
+        f"--ServerApp.root_dir={ROOT}",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--ServerApp.allow_root=True")  # containers and CI often run as root
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL)
+
+
+def wait_for_jupyter(port: int, token: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Jupyter server exited with code {process.returncode}")
+        try:
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/api/status", headers={"Authorization": f"token {token}"})
+            with urllib.request.urlopen(request, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"the Jupyter server did not answer on port {port} within {timeout:.0f} s")
+
+
+class BookHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files of the built book, plus the address of the local Jupyter server."""
+
+    server_info: dict = {}
+
+    def do_GET(self) -> None:
+        if self.path.split("?")[0] == SERVER_INFO_PATH:
+            body = json.dumps(self.server_info).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+    def log_message(self, format: str, *args) -> None:  # keep the terminal quiet; errors still show
+        if args and str(args[1]).startswith(("4", "5")) and SERVER_INFO_PATH not in str(args[0]):
+            super().log_message(format, *args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--html", default=str(ROOT / "_build" / "html"), help="the built book")
+    parser.add_argument("--port", type=int, default=8000, help="port of the book (0: any free port)")
+    parser.add_argument("--jupyter-port", type=int, default=0, help="port of the Jupyter server (0: any free port)")
+    args = parser.parse_args(argv)
+
+    html = Path(args.html)
+    if not (html / "index.html").is_file():
+        print(f"error: no built book in {html}; run `make book` first", file=sys.stderr)
+        return 1
+    book_port = args.port or free_port()
+    jupyter_port = args.jupyter_port or free_port()
+    origin = f"http://127.0.0.1:{book_port}"
+    token = secrets.token_hex(24)
+
+    handler = functools.partial(BookHandler, directory=str(html))
+    BookHandler.server_info = {
+        "baseUrl": f"http://127.0.0.1:{jupyter_port}/",
+        "wsUrl": f"ws://127.0.0.1:{jupyter_port}/",
+        "token": token,
+    }
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", book_port), handler)
+    jupyter = start_jupyter(jupyter_port, token, origin)
+
+    def stop(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        wait_for_jupyter(jupyter_port, token, jupyter)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        print(f"Book:    {origin}/", flush=True)
+        print(f"Jupyter: http://127.0.0.1:{jupyter_port}/ (token required; Live Code uses it)", flush=True)
+        print("Press Ctrl-C to stop both servers.", flush=True)
+        while jupyter.poll() is None:
+            time.sleep(0.5)
+        print(f"the Jupyter server stopped (code {jupyter.returncode})", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        httpd.shutdown() if httpd.socket.fileno() != -1 else None
+        httpd.server_close()
+        if jupyter.poll() is None:
+            jupyter.terminate()
+            try:
+                jupyter.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                jupyter.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

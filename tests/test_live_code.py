@@ -1,0 +1,162 @@
+"""Live Code in a real browser: `make serve`'s servers, headless Chromium, thebe from the npm package.
+
+The page asks for thebe on the CDN; the test answers those requests from the npm package in
+`.thebe/` (`make thebe-js`), and refuses every other request that leaves this machine.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import psutil
+import pytest
+
+from conftest import ROOT
+
+THEBE_VERSION = "0.9.3"
+THEBE_LIB = ROOT / ".thebe" / "package" / "lib"
+CHROMIUM = Path("/usr/bin/chromium")
+CHAPTER = "book/data.html"
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+
+@pytest.fixture(scope="module")
+def servers(built_book):
+    """Start `scripts/serve_book.py` (what `make serve` runs) on free ports; stop it afterwards."""
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "serve_book.py"), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
+    )
+    lines = []
+    deadline = time.monotonic() + 90
+    book = jupyter = None
+    while time.monotonic() < deadline and process.poll() is None:
+        line = process.stdout.readline()
+        lines.append(line)
+        if line.startswith("Book:"):
+            book = line.split()[1].rstrip("/")
+        if line.startswith("Jupyter:"):
+            jupyter = line.split()[1].rstrip("/")
+            break
+    assert book and jupyter, "servers did not start:\n" + "".join(lines)
+    info = json.loads(urllib.request.urlopen(f"{book}/_thebe_server.json").read())
+    yield {"book": book, "jupyter": jupyter, "token": info["token"], "process": process}
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def _status(url: str, headers: dict | None = None) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=10) as response:
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers)
+
+
+def test_jupyter_server_requires_its_token(servers):
+    api = f"{servers['jupyter']}/api/kernels"
+    assert _status(api)[0] == 403
+    assert _status(api, {"Authorization": "token wrong"})[0] == 403
+    assert _status(api, {"Authorization": f"token {servers['token']}"})[0] == 200
+
+
+def test_jupyter_server_listens_on_loopback_only(servers):
+    port = int(servers["jupyter"].rsplit(":", 1)[1])
+    listening = [c for c in psutil.net_connections("inet") if c.status == psutil.CONN_LISTEN and c.laddr.port == port]
+    assert listening and all(c.laddr.ip == "127.0.0.1" for c in listening)
+
+
+def test_cors_allows_only_the_book_origin(servers):
+    auth = {"Authorization": f"token {servers['token']}"}
+    _, headers = _status(f"{servers['jupyter']}/api/status", {**auth, "Origin": servers["book"]})
+    assert headers.get("Access-Control-Allow-Origin") == servers["book"]
+    code, headers = _status(f"{servers['jupyter']}/api/status", {**auth, "Origin": "http://evil.example"})
+    assert headers.get("Access-Control-Allow-Origin") != "http://evil.example"
+
+
+def _serve_thebe(route, request):
+    name = request.url.split(f"thebe@{THEBE_VERSION}/lib/", 1)[1].split("?")[0]
+    path = THEBE_LIB / name
+    if not path.is_file():
+        return route.fulfill(status=404, body="not in the local thebe package")
+    content_type = "text/css" if name.endswith(".css") else "application/javascript"
+    route.fulfill(status=200, body=path.read_bytes(), content_type=content_type)
+
+
+def _offline(route, request):
+    host = re.match(r"\w+://([^/:]+)", request.url)
+    if host and host.group(1) in ("127.0.0.1", "localhost"):
+        return route.continue_()
+    return route.abort()  # no internet here: fonts, MathJax and the like are refused at once
+
+
+@pytest.fixture(scope="module")
+def browser_page(servers):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    assert CHROMIUM.is_file(), "Chromium missing: apt-get install chromium (the CI script does)"
+    assert (THEBE_LIB / "index.js").is_file(), "thebe's npm package missing: run `make thebe-js`"
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+        )
+        page = browser.new_page()
+        thebe_requests: list[str] = []
+        page.on("request", lambda r: thebe_requests.append(r.url) if "thebe@" in r.url else None)
+        page.route("**/*", _offline)
+        page.route(f"https://unpkg.com/thebe@{THEBE_VERSION}/lib/**", _serve_thebe)
+        page.goto(f"{servers['book']}/{CHAPTER}")
+        yield page, thebe_requests
+        browser.close()
+
+
+def _cell_code(page, index: int) -> str:
+    return page.evaluate(f"document.querySelectorAll('.thebe-cell .CodeMirror')[{index}].CodeMirror.getValue()")
+
+
+def _run_cell(page, index: int, code: str | None = None) -> None:
+    if code is not None:
+        page.evaluate(
+            "([i, code]) => document.querySelectorAll('.thebe-cell .CodeMirror')[i].CodeMirror.setValue(code)", [index, code]
+        )
+    page.locator(".thebe-cell").nth(index).locator(".thebe-run-button").click()
+
+
+def _output(page, index: int):
+    return page.locator(".thebe-cell").nth(index).locator(".jp-OutputArea")
+
+
+def test_live_code_runs_cells_against_the_local_server(browser_page):
+    page, thebe_requests = browser_page
+    page.locator("button[aria-label='Launch interactive content']").click()
+    page.get_by_text("Live Code").click()
+
+    # a kernel took about 20 s to start here: wait for the ready status, not a fixed time
+    page.wait_for_selector(".thebe-launch-button.thebe-status-ready", timeout=120_000)
+    status = page.locator(".thebe-launch-button").inner_text()
+    assert "Local Jupyter server" in status and "mybinder" not in status
+    assert any(f"thebe@{THEBE_VERSION}/lib/index.js" in url for url in thebe_requests)
+
+    # the first cell is tagged thebe-init: it ran by itself and printed df.shape again
+    assert page.locator(".thebe-cell").first.evaluate("el => !!el.closest('.tag_thebe-init')")
+    assert "df = mlmap.load_labels()" in _cell_code(page, 0)
+    page.wait_for_function(
+        "document.querySelectorAll('.thebe-cell')[0].querySelector('.jp-OutputArea')?.innerText.includes('(1500, 16)')",
+        timeout=120_000,
+    )
+
+    # new code, using the state the init cell left in the kernel
+    _run_cell(page, 1, "print('rows x 7 =', len(df) * 7)")
+    _output(page, 1).get_by_text("rows x 7 = 10500").wait_for(timeout=60_000)
+
+    # an error shows in the page
+    _run_cell(page, 2, "1 / 0")
+    _output(page, 2).get_by_text("ZeroDivisionError").first.wait_for(timeout=60_000)
