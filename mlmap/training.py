@@ -17,7 +17,7 @@ import torch
 from datasets import Dataset, List
 from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
 from torch.nn import functional as F
-from tqdm.auto import tqdm
+from tqdm import tqdm
 from transformers import (
     AutoModelForSequenceClassification,
     AutoTokenizer,
@@ -95,6 +95,9 @@ class CustomTrainer(Trainer):
       probabilities are the softmax, and for two classes ``predict_proba`` returns P(class 1).
     - Multilabel (float 0/1 vectors): BCE-with-logits, with optional ``pos_weight`` (a tensor, or
       ``"auto"`` for negatives / positives of the training labels); probabilities are the sigmoid.
+
+    Unlike the plain ``Trainer`` with length-grouped training batches, ``evaluate`` and ``predict``
+    keep the dataset's order.
     """
 
     # the loss below is a per-batch mean, so the Trainer still divides it for gradient accumulation
@@ -118,6 +121,13 @@ class CustomTrainer(Trainer):
             pos_weight = compute_pos_weight(train["labels"])
         self.class_weights = None if class_weights is None else torch.as_tensor(class_weights, dtype=torch.float32)
         self.pos_weight = None if pos_weight is None else torch.as_tensor(pos_weight, dtype=torch.float32)
+
+    def _get_eval_sampler(self, eval_dataset: Dataset) -> torch.utils.data.Sampler | None:
+        # transformers 5 evaluates in length-grouped, shuffled order when training groups by length,
+        # so Trainer.predict would return rows out of input order; evaluation needs no grouping
+        if eval_dataset is None or not hasattr(eval_dataset, "__len__") or self.args.world_size > 1:
+            return super()._get_eval_sampler(eval_dataset)
+        return torch.utils.data.SequentialSampler(eval_dataset)
 
     @property
     def is_multilabel(self) -> bool:

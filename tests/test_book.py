@@ -80,6 +80,7 @@ def test_executed_cells_have_outputs_and_no_errors(built_book, md: Path):
     assert not silent, f"{md.name}: cells ran without output: {silent[:2]}"
     page = (HTML / "book" / f"{md.stem}.html").read_text()
     assert "Traceback" not in page
+    assert "TqdmWarning" not in page, "import noise in the page (the first cell is tagged remove-stderr)"
 
 
 @pytest.mark.integration

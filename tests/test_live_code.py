@@ -118,20 +118,23 @@ def browser_page(servers):
         browser.close()
 
 
+# each code cell of the page is a div.cell holding thebe's editor (.thebe-cell) and its output area
+
+
 def _cell_code(page, index: int) -> str:
-    return page.evaluate(f"document.querySelectorAll('.thebe-cell .CodeMirror')[{index}].CodeMirror.getValue()")
+    return page.evaluate(f"document.querySelectorAll('div.cell .CodeMirror')[{index}].CodeMirror.getValue()")
 
 
 def _run_cell(page, index: int, code: str | None = None) -> None:
     if code is not None:
         page.evaluate(
-            "([i, code]) => document.querySelectorAll('.thebe-cell .CodeMirror')[i].CodeMirror.setValue(code)", [index, code]
+            "([i, code]) => document.querySelectorAll('div.cell .CodeMirror')[i].CodeMirror.setValue(code)", [index, code]
         )
-    page.locator(".thebe-cell").nth(index).locator(".thebe-run-button").click()
+    page.locator("div.cell").nth(index).locator(".thebe-run-button").click()
 
 
 def _output(page, index: int):
-    return page.locator(".thebe-cell").nth(index).locator(".jp-OutputArea")
+    return page.locator("div.cell").nth(index).locator(".jp-OutputArea")
 
 
 def test_live_code_runs_cells_against_the_local_server(browser_page):
@@ -148,10 +151,7 @@ def test_live_code_runs_cells_against_the_local_server(browser_page):
     # the first cell is tagged thebe-init: it ran by itself and printed df.shape again
     assert page.locator(".thebe-cell").first.evaluate("el => !!el.closest('.tag_thebe-init')")
     assert "df = mlmap.load_labels()" in _cell_code(page, 0)
-    page.wait_for_function(
-        "document.querySelectorAll('.thebe-cell')[0].querySelector('.jp-OutputArea')?.innerText.includes('(1500, 16)')",
-        timeout=120_000,
-    )
+    _output(page, 0).get_by_text("(1500, 16)").wait_for(timeout=120_000)
 
     # new code, using the state the init cell left in the kernel
     _run_cell(page, 1, "print('rows x 7 =', len(df) * 7)")

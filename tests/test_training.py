@@ -116,6 +116,16 @@ def test_predict_proba_binary_matches_softmax_and_loss(tokenizer, binary_df, mak
     assert nll == pytest.approx(loss.item(), rel=1e-4)
 
 
+def test_predict_keeps_input_order_with_length_grouped_training(tokenizer, binary_df, make_tiny_model, tmp_path):
+    ds = mlmap.hf_tokenize_data(binary_df, tokenizer)
+    trainer = _trainer(make_tiny_model(), tokenizer, ds, tmp_path)
+    assert trainer.args.train_sampling_strategy == "group_by_length"
+    trainer.args.per_device_eval_batch_size = 4
+    logits = trainer.predict(ds).predictions
+    np.testing.assert_allclose(trainer.probabilities(logits), trainer.predict_proba(ds), atol=1e-5)
+    assert trainer.predict(ds).label_ids.tolist() == binary_df["labels"].tolist()
+
+
 def test_predict_proba_multilabel_is_sigmoid_matrix(tokenizer, multilabel_df, make_tiny_model, tmp_path):
     ds = mlmap.hf_tokenize_data(multilabel_df, tokenizer)
     trainer = _trainer(make_tiny_model(3, multilabel=True), tokenizer, ds, tmp_path)

@@ -1,0 +1,186 @@
+"""Training and prediction speed: the naive fine-tuning recipe against mlmap's path, side by side.
+
+    make bench                      # or: .venv/bin/python benchmarks/bench_training.py [--train-docs N ...]
+
+Both recipes fine-tune the bundled all-MiniLM-L6-v2 on the same real abstracts (same split, same
+seed, same number of epochs) and predict the same held-out abstracts:
+
+(a) naive:  padding="max_length" (512), fp32, a default Trainer (random batches);
+(b) mlmap:  truncation + dynamic padding, length-grouped batches, bf16 autocast where the CPU has
+            bf16 units, predict_proba sorted by length;
+(b-fp32):   (b) in fp32, the control that isolates what bf16 does to F1.
+
+Each recipe runs in its own process, so its peak memory (max RSS) is its own. The script prints a
+table, the ratios (b)/(a), and the achieved training GFLOP/s against the matmul peak measured here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RECIPES = ("naive", "mlmap", "mlmap-fp32")
+
+
+def split(train_docs: int, test_docs: int, seed: int = 42):
+    import mlmap
+    from sklearn.model_selection import train_test_split
+
+    df = mlmap.prepare_targets(mlmap.load_labels(), "INCLUDE")
+    train, test = train_test_split(df, test_size=test_docs, stratify=df["labels"], random_state=seed)
+    return train.sample(n=train_docs, random_state=seed), test
+
+
+def flops_per_token(config, seq_len: float) -> float:
+    """Training FLOPs per token: 3 x forward (2 per multiply-add) of the dense layers and attention."""
+    d, layers, ffn = config.hidden_size, config.num_hidden_layers, config.intermediate_size
+    dense = layers * (4 * d * d + 2 * d * ffn)  # Q, K, V, output projections and the feed-forward
+    attention = layers * 2 * seq_len * d       # QK^T and attention x V, per token
+    return 3 * 2 * (dense + attention)
+
+
+def run_recipe(recipe: str, args) -> dict:
+    import numpy as np
+    import torch
+    from datasets import Dataset
+    from sklearn.metrics import f1_score
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, Trainer, TrainingArguments
+
+    import mlmap
+
+    torch.manual_seed(0)
+    train_df, test_df = split(args.train_docs, args.test_docs)
+    name = mlmap.resolve_model()
+    tokenizer = AutoTokenizer.from_pretrained(name)
+    model = AutoModelForSequenceClassification.from_pretrained(name, num_labels=2)
+    common = dict(num_train_epochs=args.epochs, learning_rate=args.lr, per_device_train_batch_size=args.batch_size,
+                  per_device_eval_batch_size=64, save_strategy="no", report_to="none", disable_tqdm=True,
+                  seed=42, use_cpu=not torch.cuda.is_available())
+
+    if recipe == "naive":
+        def tokenize(batch):
+            return tokenizer(batch["text"], padding="max_length", truncation=True, max_length=512)
+        train = Dataset.from_pandas(train_df[["text", "labels"]], preserve_index=False).map(tokenize, batched=True)
+        test = Dataset.from_pandas(test_df[["text"]], preserve_index=False).map(tokenize, batched=True)
+        trainer = Trainer(model=model, args=TrainingArguments(output_dir="/tmp/mlmap-bench", **common),
+                          train_dataset=train, processing_class=tokenizer)
+        bf16 = False
+    else:
+        bf16 = recipe == "mlmap" and mlmap.bf16_supported()
+        train = mlmap.hf_tokenize_data(train_df, tokenizer)
+        test = mlmap.hf_tokenize_data(test_df.drop(columns="labels"), tokenizer)
+        trainer = mlmap.CustomTrainer(model=model, args=mlmap.make_training_args("/tmp/mlmap-bench", bf16=bf16, **common),
+                                      train_dataset=train, processing_class=tokenizer,
+                                      data_collator=DataCollatorWithPadding(tokenizer))
+
+    real_tokens = sum(min(n, 512) for n in (len(ids) for ids in tokenizer(train_df["text"].tolist())["input_ids"]))
+    start = time.perf_counter()
+    trainer.train()
+    train_s = time.perf_counter() - start
+
+    start = time.perf_counter()
+    if recipe == "naive":
+        logits = trainer.predict(test).predictions
+        proba = torch.softmax(torch.tensor(logits), -1)[:, 1].numpy()
+    else:
+        proba = trainer.predict_proba(test)
+    predict_s = time.perf_counter() - start
+
+    mean_len = real_tokens / len(train_df)
+    return {
+        "recipe": recipe,
+        "bf16": bf16,
+        "train_examples_per_s": args.epochs * len(train_df) / train_s,
+        "train_s": train_s,
+        "predict_docs_per_s": len(test_df) / predict_s,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "f1": float(f1_score(test_df["labels"], (proba >= 0.5).astype(int))),
+        "train_gflops": args.epochs * real_tokens * flops_per_token(model.config, mean_len) / train_s / 1e9,
+    }
+
+
+def matmul_peak(dtype_name: str, size: int = 2048, repeats: int = 10) -> float:
+    """Best GFLOP/s of a square matmul in this dtype, on this machine's default thread count."""
+    import torch
+
+    dtype = getattr(torch, dtype_name)
+    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
+    a @ b  # warm-up: kernel selection, page faults
+    best = 0.0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        best = max(best, 2 * size**3 / (time.perf_counter() - start) / 1e9)
+    return best
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--train-docs", type=int, default=480)
+    parser.add_argument("--test-docs", type=int, default=300)
+    parser.add_argument("--epochs", type=float, default=1)
+    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--recipes", default=",".join(RECIPES), help="comma-separated subset of " + ", ".join(RECIPES))
+    parser.add_argument("--json", help="write the results here too")
+    parser.add_argument("--run", help=argparse.SUPPRESS)  # internal: run one recipe in this process
+    args = parser.parse_args()
+
+    if args.run:
+        print(json.dumps(run_recipe(args.run, args)))
+        return 0
+
+    import torch
+
+    import mlmap
+
+    results = {}
+    for recipe in args.recipes.split(","):
+        print(f"running {recipe} ...", file=sys.stderr, flush=True)
+        command = [sys.executable, __file__, "--run", recipe, *sys.argv[1:]]
+        out = subprocess.run(command, capture_output=True, text=True)
+        if out.returncode != 0:
+            print(out.stderr[-4000:], file=sys.stderr)
+            return 1
+        results[recipe] = json.loads(out.stdout.strip().splitlines()[-1])
+
+    peak_dtype = "bfloat16" if mlmap.bf16_supported() else "float32"
+    peaks = {"float32": matmul_peak("float32")}
+    if peak_dtype == "bfloat16":
+        peaks["bfloat16"] = matmul_peak("bfloat16")
+
+    cpu = platform.processor() or platform.machine()
+    print(f"\nmachine: {cpu}, {os.cpu_count()} cores, torch {torch.__version__}, {torch.get_num_threads()} threads; "
+          f"{args.train_docs} training docs x {args.epochs:g} epoch(s), {args.test_docs} held-out docs, batch {args.batch_size}")
+    header = f"{'recipe':12s} {'train ex/s':>10s} {'predict docs/s':>15s} {'peak MiB':>9s} {'F1':>6s} {'train GFLOP/s':>14s}"
+    print(header)
+    print("-" * len(header))
+    for r in results.values():
+        print(f"{r['recipe'] + (' (bf16)' if r['bf16'] else ''):12s} {r['train_examples_per_s']:10.2f} {r['predict_docs_per_s']:15.1f} "
+              f"{r['peak_rss_mib']:9.0f} {r['f1']:6.3f} {r['train_gflops']:14.1f}")
+    if "naive" in results and "mlmap" in results:
+        a, b = results["naive"], results["mlmap"]
+        print(f"\nratios (b)/(a): training {b['train_examples_per_s'] / a['train_examples_per_s']:.1f}x (target 4x), "
+              f"prediction {b['predict_docs_per_s'] / a['predict_docs_per_s']:.1f}x (target 5x), "
+              f"peak memory {b['peak_rss_mib'] / a['peak_rss_mib']:.2f}x, F1 {b['f1'] - a['f1']:+.3f}")
+    if "mlmap" in results and "mlmap-fp32" in results:
+        print(f"bf16 vs fp32 with the same batches: F1 {results['mlmap']['f1'] - results['mlmap-fp32']['f1']:+.3f} "
+              f"(limit -0.01), training {results['mlmap']['train_examples_per_s'] / results['mlmap-fp32']['train_examples_per_s']:.2f}x")
+    if "mlmap" in results:
+        peak = peaks[peak_dtype]
+        print(f"matmul peak here: {peaks['float32']:.0f} GFLOP/s fp32" + (f", {peaks['bfloat16']:.0f} GFLOP/s bf16" if "bfloat16" in peaks else "")
+              + f"; (b) training reaches {results['mlmap']['train_gflops']:.0f} GFLOP/s = {results['mlmap']['train_gflops'] / peak:.0%} of the {peak_dtype} peak (target 50%)")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"results": results, "matmul_peak_gflops": peaks, "args": vars(args)}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
