@@ -41,8 +41,10 @@ $(THEBE_JS):
 serve: book
 	$(BIN)/python scripts/serve_book.py
 
+# about 20 minutes on 2 cores: the naive recipe is the slow part
 bench: setup data
 	$(BIN)/python benchmarks/bench_training.py
+	$(BIN)/python benchmarks/bench_predict_scale.py
 
 clean:
 	rm -rf _build .jupyter_cache .cache

@@ -41,14 +41,29 @@ def resolve_model(name: str | None = None) -> str:
 
 
 def load_classifier(
-    name: str | None = None, num_labels: int = 2, multilabel: bool = False, **kwargs
+    name: str | None = None,
+    num_labels: int = 2,
+    multilabel: bool = False,
+    attention_dropout: float | None = 0.0,
+    **kwargs,
 ) -> PreTrainedModel:
     """A pretrained encoder with a fresh classification head of ``num_labels`` outputs.
 
     ``multilabel=True`` sets ``problem_type="multi_label_classification"``, which tells
     :class:`~mlmap.CustomTrainer` and ``predict_proba`` to use sigmoid outputs.
+
+    ``attention_dropout`` replaces the model's dropout on attention probabilities (0.1 in BERT);
+    ``None`` keeps it. The default 0 lets PyTorch use its fused attention kernel during training
+    instead of materialising every attention matrix to drop parts of it: about 2.7x faster training
+    in bf16 on a CPU, with no loss of held-out F1 in our benchmark (hidden-layer dropout stays).
     """
-    problem_type = "multi_label_classification" if multilabel else "single_label_classification"
-    return AutoModelForSequenceClassification.from_pretrained(
-        resolve_model(name), num_labels=num_labels, problem_type=problem_type, **kwargs
+    config = AutoConfig.from_pretrained(
+        resolve_model(name),
+        num_labels=num_labels,
+        problem_type="multi_label_classification" if multilabel else "single_label_classification",
     )
+    if attention_dropout is not None:
+        for field in ("attention_probs_dropout_prob", "attention_dropout"):  # BERT/RoBERTa, DistilBERT names
+            if hasattr(config, field):
+                setattr(config, field, attention_dropout)
+    return AutoModelForSequenceClassification.from_pretrained(resolve_model(name), config=config, **kwargs)

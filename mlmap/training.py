@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -53,7 +54,7 @@ def make_training_args(output_dir: str | os.PathLike = DEFAULT_OUTPUT_DIR, **ove
     """
     defaults: dict[str, Any] = dict(
         per_device_train_batch_size=16,
-        per_device_eval_batch_size=64,
+        per_device_eval_batch_size=16,  # CPU inference was fastest at 8-16 documents a batch here
         learning_rate=5e-5,
         num_train_epochs=3,
         weight_decay=0.01,
@@ -188,11 +189,14 @@ class CustomTrainer(Trainer):
         collate = DataCollatorWithPadding(self.processing_class) if self.processing_class is not None else self.data_collator
         batch_size = batch_size or self.args.per_device_eval_batch_size
         model = self.model.eval()
+        if self.args.bf16:
+            # a bf16 copy of the weights: no per-batch casts as under autocast (about 10% faster here);
+            # the trained fp32 weights stay untouched
+            model = copy.deepcopy(model).to(torch.bfloat16)
         device = next(model.parameters()).device
-        autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.args.bf16)
         result: np.ndarray | None = None
         show = sys.stderr.isatty() if progress is None else progress
-        with torch.inference_mode(), autocast:
+        with torch.inference_mode():
             for start in tqdm(range(0, n, batch_size), disable=not show, desc="predict_proba", unit="batch"):
                 idx = order[start : start + batch_size]
                 batch = collate(inputs.select(idx).to_list())
@@ -251,14 +255,16 @@ def fine_tune(
     model_name: str | None = None,
     max_length: int | None = None,
     pos_weight: Literal["auto"] | None = "auto",
+    attention_dropout: float | None = 0.0,
     cache_dir: str | os.PathLike | None = None,
     **training_args: Any,
 ) -> CustomTrainer:
     """Fine-tune a classifier on ``train_df`` (``text``, ``labels``) and return its trainer.
 
-    Binary or multilabel follows the labels. With ``cache_dir``, the fine-tuned model is saved under a
-    key of every setting (model, the exact training texts and labels, max_length, pos_weight, training
-    arguments); a later call with the same settings loads it instead of training again.
+    Binary or multilabel follows the labels; ``attention_dropout`` is passed to
+    :func:`~mlmap.load_classifier`. With ``cache_dir``, the fine-tuned model is saved under a key of
+    every setting (model, the exact training texts and labels, max_length, pos_weight, attention
+    dropout, training arguments); a later call with the same settings loads it instead of training.
     """
     model_name = resolve_model(model_name)
     tokenizer = AutoTokenizer.from_pretrained(model_name)
@@ -273,12 +279,12 @@ def fine_tune(
             pd.DataFrame({"text": train_df["text"], "labels": train_df["labels"].astype(str)}), index=False
         ).to_numpy().tobytes()).hexdigest()
         key = _fingerprint(model=model_name, data=data_hash, max_length=max_length, pos_weight=pos_weight,
-                           num_labels=num_labels, args=training_args)
+                           attention_dropout=attention_dropout, num_labels=num_labels, args=training_args)
         saved = Path(cache_dir) / key
     if saved is not None and (saved / "config.json").is_file():
         model = AutoModelForSequenceClassification.from_pretrained(saved)
     else:
-        model = load_classifier(model_name, num_labels=num_labels, multilabel=multilabel)
+        model = load_classifier(model_name, num_labels=num_labels, multilabel=multilabel, attention_dropout=attention_dropout)
 
     args = make_training_args(**{"eval_strategy": "epoch" if evaluation is not None else "no", **training_args})
     trainer = CustomTrainer(

@@ -72,3 +72,14 @@ def test_tokenize_accepts_model_folder(tiny_model_dir, binary_df):
 def test_tokenize_bad_input(tokenizer, frame, message):
     with pytest.raises(ValueError, match=message):
         mlmap.hf_tokenize_data(frame, tokenizer)
+
+
+def test_load_classifier_head_and_attention_dropout(tiny_model_dir):
+    # the tiny folder already has a 2-label head; a pretrained encoder (the real case) has none
+    model = mlmap.load_classifier(tiny_model_dir, num_labels=3, multilabel=True, ignore_mismatched_sizes=True)
+    assert model.config.num_labels == 3 and model.config.problem_type == "multi_label_classification"
+    assert model.config.attention_probs_dropout_prob == 0.0
+    assert model.bert.encoder.layer[0].attention.self.dropout.p == 0.0
+    kept = mlmap.load_classifier(tiny_model_dir, attention_dropout=None)
+    assert kept.config.attention_probs_dropout_prob == 0.1
+    assert kept.config.problem_type == "single_label_classification"

@@ -187,3 +187,14 @@ def test_fine_tune_caches_by_settings(tiny_model_dir, binary_df, tmp_path, monke
     # other data: a new key, so it trains
     with pytest.raises(pytest.fail.Exception, match="trained again"):
         mlmap.fine_tune(binary_df.iloc[:20], **settings)
+
+
+@pytest.mark.skipif(not mlmap.bf16_supported(), reason="no bf16 support on this machine")
+def test_predict_proba_bf16_is_close_and_leaves_weights_fp32(tokenizer, binary_df, make_tiny_model, tmp_path):
+    ds = mlmap.hf_tokenize_data(binary_df, tokenizer)
+    trainer = _trainer(make_tiny_model(), tokenizer, ds, tmp_path)
+    fp32 = trainer.predict_proba(ds)
+    trainer.args.bf16 = True
+    bf16 = trainer.predict_proba(ds)
+    np.testing.assert_allclose(bf16, fp32, atol=0.02)
+    assert next(trainer.model.parameters()).dtype == torch.float32
