@@ -22,7 +22,7 @@ import psutil
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=6000)
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=None, help="default: the trainer's eval batch size")
     args = parser.parse_args()
 
     import mlmap
