@@ -116,9 +116,11 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    serving = False
     try:
         wait_for_jupyter(jupyter_port, token, jupyter)
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        serving = True
         print(f"Book:    {origin}/", flush=True)
         print(f"Jupyter: http://127.0.0.1:{jupyter_port}/ (token required; Live Code uses it)", flush=True)
         print("Press Ctrl-C to stop both servers.", flush=True)
@@ -129,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
-        httpd.shutdown() if httpd.socket.fileno() != -1 else None
+        if serving:  # shutdown() waits for serve_forever, so only call it once that runs
+            httpd.shutdown()
         httpd.server_close()
         if jupyter.poll() is None:
             jupyter.terminate()
