@@ -7,7 +7,8 @@ seed, same number of epochs) and predict the same held-out abstracts:
 
 (a) naive:  padding="max_length" (512), fp32, a default Trainer (random batches);
 (b) mlmap:  truncation + dynamic padding, length-grouped batches, bf16 autocast where the CPU has
-            bf16 units, predict_proba sorted by length;
+            bf16 units, no attention dropout (the fused attention kernel), predict_proba (sorted by
+            length, bf16 weights);
 (b-fp32):   (b) in fp32, the control that isolates what bf16 does to F1.
 
 Each recipe runs in its own process, so its peak memory (max RSS) is its own. The script prints a
