@@ -48,7 +48,6 @@ def flops_per_token(config, seq_len: float) -> float:
 
 
 def run_recipe(recipe: str, args) -> dict:
-    import numpy as np
     import torch
     from datasets import Dataset
     from sklearn.metrics import f1_score

@@ -284,7 +284,8 @@ def fine_tune(
         key = _fingerprint(model=model_name, data=data_hash, max_length=max_length, pos_weight=pos_weight,
                            attention_dropout=attention_dropout, num_labels=num_labels, args=training_args)
         saved = Path(cache_dir) / key
-    if saved is not None and (saved / "config.json").is_file():
+    cached = saved is not None and (saved / "config.json").is_file()
+    if cached:
         model = AutoModelForSequenceClassification.from_pretrained(saved)
     else:
         model = load_classifier(model_name, num_labels=num_labels, multilabel=multilabel, attention_dropout=attention_dropout)
@@ -300,7 +301,7 @@ def fine_tune(
         compute_metrics=compute_metrics,
         pos_weight=pos_weight if multilabel else None,
     )
-    if saved is not None and (saved / "config.json").is_file():
+    if cached:
         trainer.state.log_history = json.loads((saved / "log_history.json").read_text())
         return trainer
     trainer.train()
