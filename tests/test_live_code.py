@@ -6,6 +6,7 @@ The page asks for thebe on the CDN; the test answers those requests from the npm
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
@@ -17,10 +18,15 @@ from pathlib import Path
 
 import psutil
 import pytest
+from playwright.sync_api import sync_playwright
 
 from conftest import ROOT
 
-THEBE_VERSION = "0.9.3"
+# the version the pages are built to load, from the Sphinx extension that pins it
+_pin = importlib.util.spec_from_file_location("thebe_pin", ROOT / "_ext" / "thebe_pin.py")
+_pin_module = importlib.util.module_from_spec(_pin)
+_pin.loader.exec_module(_pin_module)
+THEBE_VERSION = _pin_module.THEBE_VERSION
 THEBE_LIB = ROOT / ".thebe" / "package" / "lib"
 CHROMIUM = Path("/usr/bin/chromium")
 CHAPTER = "book/data.html"
@@ -100,10 +106,9 @@ def _offline(route, request):
 
 @pytest.fixture(scope="module")
 def browser_page(servers):
-    playwright_api = pytest.importorskip("playwright.sync_api")
     assert CHROMIUM.is_file(), "Chromium missing: apt-get install chromium (the CI script does)"
     assert (THEBE_LIB / "index.js").is_file(), "thebe's npm package missing: run `make thebe-js`"
-    with playwright_api.sync_playwright() as p:
+    with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=str(CHROMIUM),
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
