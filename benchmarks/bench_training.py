@@ -13,6 +13,8 @@ seed, same number of epochs) and predict the same held-out abstracts:
 
 Each recipe runs in its own process, so its peak memory (max RSS) is its own. The script prints a
 table, the ratios (b)/(a), and the achieved training GFLOP/s against the matmul peak measured here.
+Last, it profiles a few of (b)'s training and prediction batches and prints where the time goes:
+how much goes to matmuls and to the fused attention kernel, and the GFLOP/s each of them reaches.
 """
 
 from __future__ import annotations
@@ -39,12 +41,52 @@ def split(train_docs: int, test_docs: int, seed: int = 42):
     return train.sample(n=train_docs, random_state=seed), test
 
 
-def flops_per_token(config, seq_len: float) -> float:
-    """Training FLOPs per token: 3 x forward (2 per multiply-add) of the dense layers and attention."""
+def forward_flops(config, length: int) -> tuple[float, float]:
+    """Forward FLOPs (2 per multiply-add) of one document of ``length`` tokens: (dense layers, attention).
+
+    The dense layers (Q, K, V and output projections, feed-forward) cost the same for every token;
+    attention (QK^T and attention x V) grows with the document's length. Training is 3x forward.
+    """
     d, layers, ffn = config.hidden_size, config.num_hidden_layers, config.intermediate_size
-    dense = layers * (4 * d * d + 2 * d * ffn)  # Q, K, V, output projections and the feed-forward
-    attention = layers * 2 * seq_len * d       # QK^T and attention x V, per token
-    return 3 * 2 * (dense + attention)
+    return 2 * layers * length * (4 * d * d + 2 * d * ffn), 2 * layers * 2 * length * length * d
+
+
+def time_breakdown(step, batches, shapes, config, passes: int) -> dict:
+    """Profile ``step`` on ``batches``: share of time of matmuls, fused attention, dropout and the rest.
+
+    Also the GFLOP/s the matmul and attention kernels reach on the (documents, padded width)
+    ``shapes`` they were given; ``passes`` is 3 for forward + backward, 1 for forward only.
+    """
+    from torch.profiler import ProfilerActivity, profile
+
+    dense_flops = attention_flops = 0.0
+    for docs, width in shapes:
+        dense, attention = forward_flops(config, width)
+        dense_flops += passes * docs * dense
+        attention_flops += passes * docs * attention
+    for batch in batches:  # warm-up outside the profile: kernel selection for each shape
+        step(batch)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for batch in batches:
+            step(batch)
+    seconds = {"matmul": 0.0, "attention": 0.0, "dropout": 0.0, "other": 0.0}
+    for event in prof.key_averages():
+        if event.key in ("aten::mm", "aten::addmm", "aten::bmm"):
+            group = "matmul"
+        elif "scaled_dot_product" in event.key:
+            group = "attention"
+        elif event.key == "aten::bernoulli_":
+            group = "dropout"
+        else:
+            group = "other"
+        # an op's self time is its wall time on the calling thread (intra-op threads add no events)
+        seconds[group] += event.self_cpu_time_total / 1e6
+    total = sum(seconds.values())
+    return {
+        "share": {k: v / total for k, v in seconds.items()},
+        "matmul_gflops": dense_flops / seconds["matmul"] / 1e9,
+        "attention_gflops": attention_flops / seconds["attention"] / 1e9,
+    }
 
 
 def run_recipe(recipe: str, args) -> dict:
@@ -83,7 +125,7 @@ def run_recipe(recipe: str, args) -> dict:
                                       train_dataset=train, processing_class=tokenizer,
                                       data_collator=DataCollatorWithPadding(tokenizer))
 
-    real_tokens = sum(min(n, 512) for n in (len(ids) for ids in tokenizer(train_df["text"].tolist())["input_ids"]))
+    lengths = [min(len(ids), 512) for ids in tokenizer(train_df["text"].tolist())["input_ids"]]
     start = time.perf_counter()
     trainer.train()
     train_s = time.perf_counter() - start
@@ -96,8 +138,7 @@ def run_recipe(recipe: str, args) -> dict:
         proba = trainer.predict_proba(test)
     predict_s = time.perf_counter() - start
 
-    mean_len = real_tokens / len(train_df)
-    return {
+    result = {
         "recipe": recipe,
         "bf16": bf16,
         "train_examples_per_s": args.epochs * len(train_df) / train_s,
@@ -105,8 +146,39 @@ def run_recipe(recipe: str, args) -> dict:
         "predict_docs_per_s": len(test_df) / predict_s,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "f1": float(f1_score(test_df["labels"], (proba >= 0.5).astype(int))),
-        "train_gflops": args.epochs * real_tokens * flops_per_token(model.config, mean_len) / train_s / 1e9,
+        # useful work only: every document's real (unpadded) tokens, 3x forward for training
+        "train_gflops": args.epochs * sum(3 * sum(forward_flops(model.config, n)) for n in lengths) / train_s / 1e9,
     }
+    if recipe == "mlmap":
+        result["train_breakdown"], result["predict_breakdown"] = breakdowns(trainer, train, test, bf16)
+    return result
+
+
+def breakdowns(trainer, train, test, bf16: bool) -> tuple[dict, dict]:
+    """Where (b)'s time goes: a few training steps (forward + backward, as the Trainer runs them) and prediction batches."""
+    import numpy as np
+    import torch
+
+    model = trainer.model.train()
+    train_batches = [batch for _, batch in zip(range(6), trainer.get_train_dataloader())]
+
+    def train_step(batch):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = trainer.compute_loss(model, dict(batch))
+        loss.backward()
+        model.zero_grad(set_to_none=True)
+
+    train_shapes = [tuple(batch["input_ids"].shape) for batch in train_batches]
+    training = time_breakdown(train_step, train_batches, train_shapes, model.config, passes=3)
+
+    # six batches spread over the length distribution, as predict_proba forms them (sorted by length)
+    size = trainer.args.per_device_eval_batch_size
+    order = [int(i) for i in np.argsort(-np.asarray(test["length"]), kind="stable")]
+    starts = [k * (len(test) - size) // 5 for k in range(6)]
+    chunks = [test.select(order[i : i + size]) for i in starts]
+    predict_shapes = [(len(c), -(-max(c["length"]) // 16) * 16) for c in chunks]  # predict_proba pads to 16
+    predicting = time_breakdown(trainer.predict_proba, chunks, predict_shapes, model.config, passes=1)
+    return training, predicting
 
 
 def matmul_peak(dtype_name: str, size: int = 2048, repeats: int = 10) -> float:
@@ -180,6 +252,14 @@ def main() -> int:
         peak = peaks[peak_dtype]
         print(f"matmul peak here: {peaks['float32']:.0f} GFLOP/s fp32" + (f", {peaks['bfloat16']:.0f} GFLOP/s bf16" if "bfloat16" in peaks else "")
               + f"; (b) training reaches {results['mlmap']['train_gflops']:.0f} GFLOP/s = {results['mlmap']['train_gflops'] / peak:.0%} of the {peak_dtype} peak (target 50%)")
+    if "mlmap" in results:
+        for what, key in (("training (forward + backward)", "train_breakdown"), ("prediction", "predict_breakdown")):
+            b = results["mlmap"][key]
+            share = b["share"]
+            print(f"(b) {what}, profiled on 6 batches: matmuls {share['matmul']:.0%} of the time at {b['matmul_gflops']:.0f} GFLOP/s "
+                  f"({b['matmul_gflops'] / peaks[peak_dtype]:.0%} of peak), fused attention {share['attention']:.0%} at "
+                  f"{b['attention_gflops']:.0f} GFLOP/s ({b['attention_gflops'] / peaks[peak_dtype]:.0%}), "
+                  f"dropout masks {share['dropout']:.0%}, everything else {share['other']:.0%}")
     if args.json:
         Path(args.json).write_text(json.dumps({"results": results, "matmul_peak_gflops": peaks, "args": vars(args)}, indent=2))
     return 0
