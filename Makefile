@@ -40,7 +40,7 @@ $(THEBE_TGZ):
 	rm -rf .thebe && mkdir -p .thebe
 	cd .thebe && npm pack --silent thebe@$(THEBE_VERSION) && tar xzf thebe-$(THEBE_VERSION).tgz
 
-serve: book
+serve: book thebe-js
 	$(BIN)/python scripts/serve_book.py
 
 # about 14 minutes on 2 cores: the naive recipe is the slow part

@@ -8,6 +8,7 @@
  * - its status text always said "Launching from mybinder.org"; we name the server actually used.
  * - its `thebe-init` auto-run clicked `.thebelab-run-button`, renamed `.thebe-run-button` in 0.9,
  *   so it threw and no init cell ran.
+ * - under `make serve`, thebe's own JavaScript comes from that server (`thebeUrl`), not the CDN.
  * sphinx-thebe's `modifyDOMForThebe` (marking up the code cells) is still used as it is.
  */
 (() => {
@@ -40,13 +41,13 @@
     });
   }
 
-  function loadThebe() {
+  function loadThebe(url) {
     if (typeof thebelab !== "undefined") return Promise.resolve();
     const css = document.createElement("link");
     css.rel = "stylesheet";
-    css.href = THEBE_JS_URL.replace(/index\.js$/, "thebe.css");
+    css.href = url.replace(/index\.js$/, "thebe.css");
     document.head.appendChild(css);
-    return loadScript(THEBE_JS_URL);
+    return loadScript(url);
   }
 
   function showStatus(status, text) {
@@ -92,7 +93,8 @@
     try {
       const local = await localServer();
       where = local ? `Local Jupyter server (${new URL(local.baseUrl).host})` : "Launching from mybinder.org";
-      await loadThebe();
+      // `make serve` also serves thebe itself, so Live Code needs no internet; elsewhere: the CDN
+      await loadThebe(local && local.thebeUrl ? new URL(local.thebeUrl, contentRoot()).href : THEBE_JS_URL);
       thebelab.on("status", onStatus);
       modifyDOMForThebe();
       const options = { requestKernel: true, useBinder: !local };

@@ -3,7 +3,9 @@
 The book is served on 127.0.0.1; a Jupyter server is started on 127.0.0.1 with a random token and
 CORS allowed only for the book's origin. The book server answers ``/_thebe_server.json`` with that
 server's address and token, which ``_static/mlmap-thebe.js`` reads to use it instead of Binder.
-Ctrl-C stops both servers.
+It also serves thebe's JavaScript from the npm package in ``.thebe/`` (``make thebe-js``) under
+``/_thebe/``, so Live Code works without internet; without that package the pages load thebe from
+the CDN. Ctrl-C stops both servers.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_INFO_PATH = "/_thebe_server.json"
+THEBE_PREFIX = "/_thebe/"
+DEFAULT_THEBE_LIB = ROOT / ".thebe" / "package" / "lib"
 
 
 def free_port() -> int:
@@ -69,6 +73,18 @@ class BookHandler(http.server.SimpleHTTPRequestHandler):
     """Static files of the built book, plus the address of the local Jupyter server."""
 
     server_info: dict = {}
+    thebe_lib: Path | None = None
+
+    def translate_path(self, path: str) -> str:
+        # thebe's files come from the npm package, not from the book; the base class's translation
+        # (relative to self.directory, dropping "..") keeps such requests inside that package
+        if self.thebe_lib is not None and path.startswith(THEBE_PREFIX):
+            book, self.directory = self.directory, str(self.thebe_lib)
+            try:
+                return super().translate_path("/" + path[len(THEBE_PREFIX):])
+            finally:
+                self.directory = book
+        return super().translate_path(path)
 
     def do_GET(self) -> None:
         if self.path.split("?")[0] == SERVER_INFO_PATH:
@@ -92,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--html", default=str(ROOT / "_build" / "html"), help="the built book")
     parser.add_argument("--port", type=int, default=8000, help="port of the book (0: any free port)")
     parser.add_argument("--jupyter-port", type=int, default=0, help="port of the Jupyter server (0: any free port)")
+    parser.add_argument("--thebe-lib", default=str(DEFAULT_THEBE_LIB), help="thebe's npm package lib/ folder (make thebe-js)")
     args = parser.parse_args(argv)
 
     html = Path(args.html)
@@ -109,6 +126,13 @@ def main(argv: list[str] | None = None) -> int:
         "wsUrl": f"ws://127.0.0.1:{jupyter_port}/",
         "token": token,
     }
+    thebe_lib = Path(args.thebe_lib)
+    if (thebe_lib / "index.js").is_file():
+        BookHandler.thebe_lib = thebe_lib.resolve()
+        BookHandler.server_info["thebeUrl"] = THEBE_PREFIX + "index.js"
+    else:
+        print(f"note: no thebe package in {thebe_lib} (run `make thebe-js`); Live Code loads thebe from the CDN",
+              file=sys.stderr)
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", book_port), handler)
     jupyter = start_jupyter(jupyter_port, token, origin)
 

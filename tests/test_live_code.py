@@ -1,7 +1,7 @@
-"""Live Code in a real browser: `make serve`'s servers, headless Chromium, thebe from the npm package.
+"""Live Code in a real browser: `make serve`'s servers, headless Chromium, no internet.
 
-The page asks for thebe on the CDN; the test answers those requests from the npm package in
-`.thebe/` (`make thebe-js`), and refuses every other request that leaves this machine.
+`make serve` serves thebe itself from the npm package in `.thebe/` (`make thebe-js`); the browser
+refuses every request that leaves this machine, so the test also proves Live Code works offline.
 """
 
 from __future__ import annotations
@@ -88,13 +88,14 @@ def test_cors_allows_only_the_book_origin(servers):
     assert headers.get("Access-Control-Allow-Origin") != "http://evil.example"
 
 
-def _serve_thebe(route, request):
-    name = request.url.split(f"thebe@{THEBE_VERSION}/lib/", 1)[1].split("?")[0]
-    path = THEBE_LIB / name
-    if not path.is_file():
-        return route.fulfill(status=404, body="not in the local thebe package")
-    content_type = "text/css" if name.endswith(".css") else "application/javascript"
-    route.fulfill(status=200, body=path.read_bytes(), content_type=content_type)
+def test_book_server_serves_thebe_from_the_npm_package(servers):
+    info = json.loads(urllib.request.urlopen(f"{servers['book']}/_thebe_server.json").read())
+    assert info["thebeUrl"] == "/_thebe/index.js"
+    with urllib.request.urlopen(f"{servers['book']}{info['thebeUrl']}") as response:
+        assert response.read() == (THEBE_LIB / "index.js").read_bytes()
+    # the package folder is the root of /_thebe/: ".." does not climb out of it
+    code, _ = _status(f"{servers['book']}/_thebe/%2e%2e/%2e%2e/%2e%2e/Makefile")
+    assert code == 404
 
 
 def _offline(route, request):
@@ -115,11 +116,12 @@ def browser_page(servers):
         )
         page = browser.new_page()
         thebe_requests: list[str] = []
-        page.on("request", lambda r: thebe_requests.append(r.url) if "thebe@" in r.url else None)
+        console: list[str] = []
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+        page.on("request", lambda r: thebe_requests.append(r.url) if "thebe" in r.url and r.url.endswith(".js") else None)
         page.route("**/*", _offline)
-        page.route(f"https://unpkg.com/thebe@{THEBE_VERSION}/lib/**", _serve_thebe)
         page.goto(f"{servers['book']}/{CHAPTER}")
-        yield page, thebe_requests
+        yield page, thebe_requests, console
         browser.close()
 
 
@@ -142,16 +144,23 @@ def _output(page, index: int):
     return page.locator("div.cell").nth(index).locator(".jp-OutputArea")
 
 
-def test_live_code_runs_cells_against_the_local_server(browser_page):
-    page, thebe_requests = browser_page
+def test_live_code_runs_cells_against_the_local_server(servers, browser_page):
+    page, thebe_requests, console = browser_page
     page.locator("button[aria-label='Launch interactive content']").click()
     page.get_by_text("Live Code").click()
 
     # a kernel took about 20 s to start here: wait for the ready status, not a fixed time
-    page.wait_for_selector(".thebe-launch-button.thebe-status-ready", timeout=120_000)
+    try:
+        page.wait_for_selector(".thebe-launch-button.thebe-status-ready", timeout=120_000)
+    except Exception as error:
+        raise AssertionError("Live Code never got ready; the page's console said:\n" + "\n".join(console[-30:])) from error
     status = page.locator(".thebe-launch-button").inner_text()
     assert "Local Jupyter server" in status and "mybinder" not in status
-    assert any(f"thebe@{THEBE_VERSION}/lib/index.js" in url for url in thebe_requests)
+    assert f"{servers['book']}/_thebe/index.js" in thebe_requests
+    assert not any("unpkg.com" in url for url in thebe_requests)
+    # the same version as on a static host, where the page loads thebe from the CDN
+    assert page.evaluate("THEBE_JS_URL").endswith(f"/thebe@{THEBE_VERSION}/lib/index.js")
+    assert json.loads((THEBE_LIB.parent / "package.json").read_text())["version"] == THEBE_VERSION
 
     # the first cell is tagged thebe-init: it ran by itself and printed df.shape again
     assert page.locator(".thebe-cell").first.evaluate("el => !!el.closest('.tag_thebe-init')")
