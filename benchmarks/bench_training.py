@@ -150,11 +150,11 @@ def run_recipe(recipe: str, args) -> dict:
         "train_gflops": args.epochs * sum(3 * sum(forward_flops(model.config, n)) for n in lengths) / train_s / 1e9,
     }
     if recipe == "mlmap":
-        result["train_breakdown"], result["predict_breakdown"] = breakdowns(trainer, train, test, bf16)
+        result["train_breakdown"], result["predict_breakdown"] = breakdowns(trainer, test, bf16)
     return result
 
 
-def breakdowns(trainer, train, test, bf16: bool) -> tuple[dict, dict]:
+def breakdowns(trainer, test, bf16: bool) -> tuple[dict, dict]:
     """Where (b)'s time goes: a few training steps (forward + backward, as the Trainer runs them) and prediction batches."""
     import numpy as np
     import torch
@@ -254,11 +254,11 @@ def main() -> int:
               + f"; (b) training reaches {results['mlmap']['train_gflops']:.0f} GFLOP/s = {results['mlmap']['train_gflops'] / peak:.0%} of the {peak_dtype} peak (target 50%)")
     if "mlmap" in results:
         for what, key in (("training (forward + backward)", "train_breakdown"), ("prediction", "predict_breakdown")):
-            b = results["mlmap"][key]
-            share = b["share"]
-            print(f"(b) {what}, profiled on 6 batches: matmuls {share['matmul']:.0%} of the time at {b['matmul_gflops']:.0f} GFLOP/s "
-                  f"({b['matmul_gflops'] / peaks[peak_dtype]:.0%} of peak), fused attention {share['attention']:.0%} at "
-                  f"{b['attention_gflops']:.0f} GFLOP/s ({b['attention_gflops'] / peaks[peak_dtype]:.0%}), "
+            breakdown = results["mlmap"][key]
+            share, matmul, attention = breakdown["share"], breakdown["matmul_gflops"], breakdown["attention_gflops"]
+            print(f"(b) {what}, profiled on 6 batches: matmuls {share['matmul']:.0%} of the time at {matmul:.0f} GFLOP/s "
+                  f"({matmul / peaks[peak_dtype]:.0%} of peak), fused attention {share['attention']:.0%} at "
+                  f"{attention:.0f} GFLOP/s ({attention / peaks[peak_dtype]:.0%}), "
                   f"dropout masks {share['dropout']:.0%}, everything else {share['other']:.0%}")
     if args.json:
         Path(args.json).write_text(json.dumps({"results": results, "matmul_peak_gflops": peaks, "args": vars(args)}, indent=2))
