@@ -33,7 +33,7 @@ test: setup data thebe-js
 test-unit: setup
 	$(BIN)/python -m pytest -v -m "not integration and not browser"
 
-# thebe's JavaScript from the npm package, for the browser test (the pages load it from a CDN)
+# thebe's JavaScript from the npm package: `make serve` serves it (no CDN needed) and the browser test uses it
 thebe-js: $(THEBE_TGZ)
 $(THEBE_TGZ):
 	test -n "$(THEBE_VERSION)" || { echo "no THEBE_VERSION in _ext/thebe_pin.py" >&2; exit 1; }

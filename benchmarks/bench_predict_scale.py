@@ -57,8 +57,8 @@ def main() -> None:
     times = np.array([t - start for t, _ in samples])
     rss = np.array([m for _, m in samples])
     early = rss[times <= 0.1 * elapsed].max()
-    padded = sum(len(ids) for ids in dataset["input_ids"])
-    print(f"{args.docs} documents in {elapsed:.0f} s: {args.docs / elapsed:.1f} docs/s ({padded / elapsed:.0f} tokens/s), bf16={trainer.args.bf16}")
+    tokens = sum(len(ids) for ids in dataset["input_ids"])  # real tokens, before any padding
+    print(f"{args.docs} documents in {elapsed:.0f} s: {args.docs / elapsed:.1f} docs/s ({tokens / elapsed:.0f} tokens/s), bf16={trainer.args.bf16}")
     print(f"RSS: {rss[0]:.0f} MiB before, {early:.0f} MiB peak in the first 10% of the time, {rss.max():.0f} MiB peak overall, {rss[-1]:.0f} MiB at the end")
     print(f"results in input order (checked on every 97th document scored alone): {in_order}")
 
