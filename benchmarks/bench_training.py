@@ -32,13 +32,12 @@ from pathlib import Path
 RECIPES = ("naive", "mlmap", "mlmap-fp32")
 
 
-def split(train_docs: int, test_docs: int, seed: int = 42):
+def split(train_docs: int, test_docs: int):
+    """The book's screening split (mlmap.screening_split), with the benchmark's sizes."""
     import mlmap
-    from sklearn.model_selection import train_test_split
 
     df = mlmap.prepare_targets(mlmap.load_labels(), "INCLUDE")
-    train, test = train_test_split(df, test_size=test_docs, stratify=df["labels"], random_state=seed)
-    return train.sample(n=train_docs, random_state=seed), test
+    return mlmap.screening_split(df, test_size=test_docs, train_size=train_docs)
 
 
 def forward_flops(config, length: int) -> tuple[float, float]:
@@ -107,11 +106,11 @@ def run_recipe(recipe: str, args) -> dict:
         model = mlmap.load_classifier(name, num_labels=2)  # attention dropout off: the fused attention kernel
     common = dict(num_train_epochs=args.epochs, learning_rate=args.lr, per_device_train_batch_size=args.batch_size,
                   per_device_eval_batch_size=16, save_strategy="no", report_to="none", disable_tqdm=True,
-                  seed=42, use_cpu=not torch.cuda.is_available())
+                  seed=mlmap.SEED, use_cpu=not torch.cuda.is_available())
 
     if recipe == "naive":
         def tokenize(batch):
-            return tokenizer(batch["text"], padding="max_length", truncation=True, max_length=512)
+            return tokenizer(batch["text"], padding="max_length", truncation=True, max_length=mlmap.BERT_MAX_LENGTH)
         train = Dataset.from_pandas(train_df[["text", "labels"]], preserve_index=False).map(tokenize, batched=True)
         test = Dataset.from_pandas(test_df[["text"]], preserve_index=False).map(tokenize, batched=True)
         trainer = Trainer(model=model, args=TrainingArguments(output_dir="/tmp/mlmap-bench", **common),
@@ -125,7 +124,7 @@ def run_recipe(recipe: str, args) -> dict:
                                       train_dataset=train, processing_class=tokenizer,
                                       data_collator=DataCollatorWithPadding(tokenizer))
 
-    lengths = [min(len(ids), 512) for ids in tokenizer(train_df["text"].tolist())["input_ids"]]
+    lengths = [min(len(ids), mlmap.BERT_MAX_LENGTH) for ids in tokenizer(train_df["text"].tolist())["input_ids"]]
     start = time.perf_counter()
     trainer.train()
     train_s = time.perf_counter() - start
@@ -159,6 +158,8 @@ def breakdowns(trainer, test, bf16: bool) -> tuple[dict, dict]:
     import numpy as np
     import torch
 
+    import mlmap
+
     model = trainer.model.train()
     train_batches = [batch for _, batch in zip(range(6), trainer.get_train_dataloader())]
 
@@ -176,7 +177,7 @@ def breakdowns(trainer, test, bf16: bool) -> tuple[dict, dict]:
     order = [int(i) for i in np.argsort(-np.asarray(test["length"]), kind="stable")]
     starts = [k * (len(test) - size) // 5 for k in range(6)]
     chunks = [test.select(order[i : i + size]) for i in starts]
-    predict_shapes = [(len(c), -(-max(c["length"]) // 16) * 16) for c in chunks]  # predict_proba pads to 16
+    predict_shapes = [(len(c), -(-max(c["length"]) // mlmap.PAD_MULTIPLE) * mlmap.PAD_MULTIPLE) for c in chunks]
     predicting = time_breakdown(trainer.predict_proba, chunks, predict_shapes, model.config, passes=1)
     return training, predicting
 

@@ -1,6 +1,14 @@
 """mlmap: helpers for fine-tuning BERT-like models to screen and code abstracts for systematic maps.
 
-The book teaches each step with plain Hugging Face code first; these helpers wrap those steps.
+The book teaches each step with plain Hugging Face code first; these helpers wrap those steps. One
+module per job:
+
+- ``paths``: where data, caches and results live;       ``hardware``: bf16 support
+- ``data``: fetching, checking and shaping the labels;    ``labels``: binary or multilabel, decided once
+- ``models``: choosing and loading the pretrained model;  ``tokenizing``: texts to a Dataset
+- ``trainer``: ``CustomTrainer`` (the loss);              ``predicting``: probabilities, batched
+- ``metrics``: scores and ``pos_weight``;                 ``caching``: fine-tuned models on disk
+- ``training``: ``fine_tune`` and its arguments;          ``recipe``: the book's split and settings
 """
 
 from .data import (
@@ -13,24 +21,31 @@ from .data import (
     make_text,
     prepare_targets,
 )
+from .hardware import bf16_supported
+from .labels import MULTILABEL_PROBLEM, SINGLE_LABEL_PROBLEM, is_multilabel
+from .metrics import compute_metrics, compute_pos_weight
 from .models import ModelNotFoundError, bundled_model_path, load_classifier, resolve_model
-from .tokenizing import hf_tokenize_data, load_tokenizer
-from .training import (
-    DEFAULT_CACHE_DIR,
-    CustomTrainer,
-    bf16_supported,
-    compute_metrics,
-    compute_pos_weight,
-    fine_tune,
-    make_training_args,
-)
+from .paths import DEFAULT_CACHE_DIR, RESULTS_DIR
+from .predicting import PAD_MULTIPLE, predict_proba, probabilities_from_logits
+from .recipe import BOOK_SETTINGS, SEED, FineTuneSettings, screening_split
+from .tokenizing import BERT_MAX_LENGTH, hf_tokenize_data, load_tokenizer
+from .trainer import CustomTrainer
+from .training import fine_tune, make_training_args, model_cache_key
 
 __all__ = [
+    "BERT_MAX_LENGTH",
+    "BOOK_SETTINGS",
     "DEFAULT_CACHE_DIR",
     "DEFAULT_DATA_SOURCE",
     "LABELS_SHA256",
+    "MULTILABEL_PROBLEM",
+    "PAD_MULTIPLE",
+    "RESULTS_DIR",
+    "SEED",
+    "SINGLE_LABEL_PROBLEM",
     "CustomTrainer",
     "DataError",
+    "FineTuneSettings",
     "ModelNotFoundError",
     "bf16_supported",
     "bundled_model_path",
@@ -39,12 +54,17 @@ __all__ = [
     "fetch_data",
     "fine_tune",
     "hf_tokenize_data",
+    "is_multilabel",
     "label_columns",
     "load_classifier",
     "load_labels",
     "load_tokenizer",
     "make_text",
     "make_training_args",
+    "model_cache_key",
+    "predict_proba",
     "prepare_targets",
+    "probabilities_from_logits",
     "resolve_model",
+    "screening_split",
 ]

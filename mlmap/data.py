@@ -14,14 +14,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .paths import DEFAULT_DATA_PATH
+
 #: The upstream file, pinned to a commit so that its checksum can never change under us.
 DEFAULT_DATA_SOURCE = (
     "https://github.com/mcallaghan/ml-map/raw/"
     "2508026851f5c74410fa6e493bca353654ed6609/data/labels.feather"
 )
 LABELS_SHA256 = "2621c43b467acf01f0e630379a10cb6e8435c0cb2e932b006071cd403af4fbf6"
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_PATH = PROJECT_ROOT / "data" / "labels.feather"
 
 #: Label groups of the codebook: a column prefix and what it codes.
 LABEL_GROUPS = {

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from transformers import AutoConfig, AutoModelForSequenceClassification, PreTrainedModel
 
+from .labels import MULTILABEL_PROBLEM, SINGLE_LABEL_PROBLEM
+
 
 class ModelNotFoundError(OSError):
     """The requested model is neither a local folder nor loadable from the hub."""
@@ -49,7 +51,7 @@ def load_classifier(
 ) -> PreTrainedModel:
     """A pretrained encoder with a fresh classification head of ``num_labels`` outputs.
 
-    ``multilabel=True`` sets ``problem_type="multi_label_classification"``, which tells
+    ``multilabel=True`` sets ``problem_type`` to :data:`~mlmap.labels.MULTILABEL_PROBLEM`, which tells
     :class:`~mlmap.CustomTrainer` and ``predict_proba`` to use sigmoid outputs.
 
     ``attention_dropout`` replaces the model's dropout on attention probabilities (0.1 in BERT);
@@ -61,7 +63,7 @@ def load_classifier(
     config = AutoConfig.from_pretrained(
         name,
         num_labels=num_labels,
-        problem_type="multi_label_classification" if multilabel else "single_label_classification",
+        problem_type=MULTILABEL_PROBLEM if multilabel else SINGLE_LABEL_PROBLEM,
     )
     if attention_dropout is not None:
         for field in ("attention_probs_dropout_prob", "attention_dropout"):  # BERT/RoBERTa, DistilBERT names

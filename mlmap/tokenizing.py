@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import numpy as np
 import pandas as pd
 from datasets import Dataset, Features, List, Value
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
+
+from .labels import label_feature
+
+#: The longest input BERT-like encoders take (512 position embeddings); longer texts are truncated.
+BERT_MAX_LENGTH = 512
 
 
 def load_tokenizer(model_name: str | PreTrainedTokenizerBase) -> PreTrainedTokenizerBase:
@@ -27,26 +29,6 @@ def _check_texts(texts: pd.Series) -> None:
         )
 
 
-def _label_feature(labels: pd.Series) -> tuple[Value | List, list]:
-    """The datasets feature and plain values of a label column: int64 ids or float32 vectors."""
-    first = labels.iloc[0]
-    if isinstance(first, (Sequence, np.ndarray)) and not isinstance(first, str):
-        lengths = {len(v) for v in labels}
-        if len(lengths) != 1:
-            raise ValueError(
-                f"multilabel vectors have inconsistent lengths {sorted(lengths)}; "
-                "every row needs one value per label"
-            )
-        matrix = np.asarray(labels.tolist(), dtype=np.float32)
-        if np.isnan(matrix).any():
-            raise ValueError("labels contain NaN; drop uncoded documents (see mlmap.prepare_targets)")
-        return List(Value("float32")), matrix.tolist()
-    values = pd.to_numeric(labels, errors="coerce")
-    if values.isna().any() or (values != values.round()).any():
-        raise ValueError("single-target labels must be whole class ids (0, 1, ...) without NaN")
-    return Value("int64"), values.astype("int64").tolist()
-
-
 def hf_tokenize_data(
     df: pd.DataFrame,
     model_name: str | PreTrainedTokenizerBase,
@@ -56,7 +38,8 @@ def hf_tokenize_data(
 
     Texts are truncated to ``max_length`` (default: the model's limit) but not padded: pad each batch
     with ``DataCollatorWithPadding`` so that short batches stay short. Labels become int64 class ids
-    (one target) or float32 vectors (multilabel). A ``length`` column holds each text's token count,
+    (one target) or float32 vectors (multilabel), the record of the problem type that
+    :func:`mlmap.labels.is_multilabel` reads. A ``length`` column holds each text's token count,
     for length-grouped batches.
     """
     if not isinstance(df, pd.DataFrame) or df.empty:
@@ -76,5 +59,5 @@ def hf_tokenize_data(
     columns["length"] = [len(ids) for ids in encoded["input_ids"]]
     features["length"] = Value("int32")
     if "labels" in df.columns:
-        features["labels"], columns["labels"] = _label_feature(df["labels"])
+        features["labels"], columns["labels"] = label_feature(df["labels"])
     return Dataset.from_dict(columns, features=Features(features))

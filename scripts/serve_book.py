@@ -1,6 +1,6 @@
 """Serve the built book and a local Jupyter server for its "Live Code" cells (`make serve`).
 
-The book is served on 127.0.0.1; a Jupyter server is started on 127.0.0.1 with a random token and
+The book is served on loopback (``HOST``); a Jupyter server is started there too, with a random token and
 CORS allowed only for the book's origin. The book server answers ``/_thebe_server.json`` with that
 server's address and token, which ``_static/mlmap-thebe.js`` reads to use it instead of Binder.
 It also serves thebe's JavaScript from the npm package in ``.thebe/`` (``make thebe-js``) under
@@ -26,6 +26,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Both servers listen on loopback only: the Jupyter server runs code, so nothing else may reach it.
+HOST = "127.0.0.1"
 SERVER_INFO_PATH = "/_thebe_server.json"
 THEBE_PREFIX = "/_thebe/"
 DEFAULT_THEBE_LIB = ROOT / ".thebe" / "package" / "lib"
@@ -33,7 +35,7 @@ DEFAULT_THEBE_LIB = ROOT / ".thebe" / "package" / "lib"
 
 def free_port() -> int:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((HOST, 0))
         return sock.getsockname()[1]
 
 
@@ -42,7 +44,7 @@ def start_jupyter(port: int, token: str, origin: str) -> subprocess.Popen:
     jupyter = Path(sys.executable).with_name("jupyter")
     command = [
         str(jupyter), "server",
-        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.ip={HOST}",
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}",
@@ -61,7 +63,7 @@ def wait_for_jupyter(port: int, token: str, process: subprocess.Popen, timeout: 
         if process.poll() is not None:
             raise RuntimeError(f"the Jupyter server exited with code {process.returncode}")
         try:
-            request = urllib.request.Request(f"http://127.0.0.1:{port}/api/status", headers={"Authorization": f"token {token}"})
+            request = urllib.request.Request(f"http://{HOST}:{port}/api/status", headers={"Authorization": f"token {token}"})
             with urllib.request.urlopen(request, timeout=2):
                 return
         except OSError:
@@ -72,8 +74,9 @@ def wait_for_jupyter(port: int, token: str, process: subprocess.Popen, timeout: 
 class BookHandler(http.server.SimpleHTTPRequestHandler):
     """Static files of the built book, plus the address of the local Jupyter server."""
 
-    server_info: dict = {}
-    thebe_lib: Path | None = None
+    def __init__(self, *args, server_info: dict, thebe_lib: Path | None, **kwargs) -> None:
+        self.server_info, self.thebe_lib = server_info, thebe_lib
+        super().__init__(*args, **kwargs)  # handles the request, so the state must be set first
 
     def translate_path(self, path: str) -> str:
         # thebe's files come from the npm package, not from the book; the base class's translation
@@ -117,23 +120,21 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     book_port = args.port or free_port()
     jupyter_port = args.jupyter_port or free_port()
-    origin = f"http://127.0.0.1:{book_port}"
+    origin = f"http://{HOST}:{book_port}"
+    jupyter_url = f"http://{HOST}:{jupyter_port}/"
     token = secrets.token_hex(24)
 
-    handler = functools.partial(BookHandler, directory=str(html))
-    BookHandler.server_info = {
-        "baseUrl": f"http://127.0.0.1:{jupyter_port}/",
-        "wsUrl": f"ws://127.0.0.1:{jupyter_port}/",
-        "token": token,
-    }
-    thebe_lib = Path(args.thebe_lib)
+    server_info = {"baseUrl": jupyter_url, "wsUrl": f"ws://{HOST}:{jupyter_port}/", "token": token}
+    thebe_lib: Path | None = Path(args.thebe_lib)
     if (thebe_lib / "index.js").is_file():
-        BookHandler.thebe_lib = thebe_lib.resolve()
-        BookHandler.server_info["thebeUrl"] = THEBE_PREFIX + "index.js"
+        thebe_lib = thebe_lib.resolve()
+        server_info["thebeUrl"] = THEBE_PREFIX + "index.js"
     else:
         print(f"note: no thebe package in {thebe_lib} (run `make thebe-js`); Live Code loads thebe from the CDN",
               file=sys.stderr)
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", book_port), handler)
+        thebe_lib = None
+    handler = functools.partial(BookHandler, directory=str(html), server_info=server_info, thebe_lib=thebe_lib)
+    httpd = http.server.ThreadingHTTPServer((HOST, book_port), handler)
     jupyter = start_jupyter(jupyter_port, token, origin)
 
     def stop(*_):
@@ -146,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         serving = True
         print(f"Book:    {origin}/", flush=True)
-        print(f"Jupyter: http://127.0.0.1:{jupyter_port}/ (token required; Live Code uses it)", flush=True)
+        print(f"Jupyter: {jupyter_url} (token required; Live Code uses it)", flush=True)
         print("Press Ctrl-C to stop both servers.", flush=True)
         while jupyter.poll() is None:
             time.sleep(0.5)

@@ -1,0 +1,52 @@
+"""Fine-tuned models on disk, under a key of everything that made them: fingerprint, atomic save, load."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from transformers import AutoModelForSequenceClassification, PreTrainedModel, Trainer
+
+LOG_HISTORY_FILE = "log_history.json"
+
+
+def fingerprint(**settings: Any) -> str:
+    """A short, stable hash of JSON-serialisable settings (keys in any order)."""
+    blob = json.dumps(settings, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def frame_hash(df: pd.DataFrame) -> str:
+    """A hash of the exact texts and labels of a training frame (order included)."""
+    columns = pd.DataFrame({"text": df["text"], "labels": df["labels"].astype(str)})
+    return hashlib.sha256(pd.util.hash_pandas_object(columns, index=False).to_numpy().tobytes()).hexdigest()
+
+
+def is_cached(folder: Path | None) -> bool:
+    """Whether ``folder`` holds a completely saved model (a partial save never does)."""
+    return folder is not None and (folder / "config.json").is_file()
+
+
+def load_cached(folder: Path) -> tuple[PreTrainedModel, list[dict[str, Any]]]:
+    """The saved model and its training log."""
+    model = AutoModelForSequenceClassification.from_pretrained(folder)
+    log_file = folder / LOG_HISTORY_FILE
+    return model, json.loads(log_file.read_text()) if log_file.is_file() else []
+
+
+def save_atomically(trainer: Trainer, folder: Path) -> None:
+    """Save the trainer's model and log to a temporary folder, then rename it into place.
+
+    An interrupted save therefore never leaves a folder that :func:`is_cached` takes for a model.
+    """
+    tmp = folder.with_name(folder.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    trainer.save_model(str(tmp))
+    (tmp / LOG_HISTORY_FILE).write_text(json.dumps(trainer.state.log_history))
+    shutil.rmtree(folder, ignore_errors=True)
+    os.replace(tmp, folder)

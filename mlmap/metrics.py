@@ -1,0 +1,50 @@
+"""Scores of a classifier, and the ``pos_weight`` that balances a multilabel loss."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score
+from transformers import EvalPrediction
+
+
+def compute_pos_weight(labels: Sequence[Sequence[float]] | np.ndarray) -> torch.Tensor:
+    """``pos_weight`` for BCE-with-logits: negatives / positives per label, from training labels only.
+
+    A label with no positive example gets weight 1 (there is nothing to up-weight).
+    """
+    matrix = np.asarray(labels, dtype=np.float64)
+    if matrix.ndim != 2 or len(matrix) == 0:
+        raise ValueError("pos_weight needs a non-empty (documents x labels) matrix of 0/1 labels")
+    positives = matrix.sum(axis=0)
+    negatives = len(matrix) - positives
+    weight = np.divide(negatives, positives, out=np.ones_like(positives), where=positives > 0)
+    return torch.tensor(weight, dtype=torch.float32)
+
+
+def compute_metrics(eval_pred: EvalPrediction) -> dict[str, float]:
+    """Positive-class F1 (plus precision, recall, accuracy) for binary targets; macro and per-label F1 for multilabel.
+
+    Multilabel label ids arrive as a (documents x labels) matrix, class ids as a vector: that shape
+    is the Dataset's record of the problem type (see :mod:`mlmap.labels`).
+    """
+    logits, labels = eval_pred.predictions, eval_pred.label_ids
+    logits = logits[0] if isinstance(logits, tuple) else logits
+    logits, labels = np.asarray(logits), np.asarray(labels)
+    if labels.ndim == 2:
+        predicted = (logits > 0).astype(int)  # sigmoid(logit) > 0.5
+        truth = labels.astype(int)
+        per_label = f1_score(truth, predicted, average=None, zero_division=0)
+        metrics = {"f1_macro": float(per_label.mean())}
+        metrics.update({f"f1_label_{i}": float(f) for i, f in enumerate(per_label)})
+        return metrics
+    predicted = logits.argmax(axis=-1)
+    average = "binary" if logits.shape[-1] == 2 else "macro"
+    return {
+        "f1": float(f1_score(labels, predicted, average=average, zero_division=0)),
+        "precision": float(precision_score(labels, predicted, average=average, zero_division=0)),
+        "recall": float(recall_score(labels, predicted, average=average, zero_division=0)),
+        "accuracy": float(accuracy_score(labels, predicted)),
+    }
