@@ -1,4 +1,4 @@
-"""Command line: ``python -m mlmap fetch-data [--source SRC] [--dest PATH]``."""
+"""Command line: ``python -m mlmap fetch-data`` and ``python -m mlmap cv`` (see ``--help`` of each)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,45 @@ import sys
 from .data import DataError, fetch_data
 
 
+def _cv(args: argparse.Namespace) -> int:
+    from . import cv
+
+    targets = list(cv.TARGETS) if args.target == "all" else [args.target]
+    summary = cv.run_cv(targets, out=args.out, n_folds=args.folds, seed=args.seed, only_fold=args.fold,
+                        models=args.models.split(","), model_name=args.model)
+    table = summary.groupby(["target", "model"], sort=False)["f1"].agg(["mean", "std", "count"]).round(3)
+    print(table.to_string())
+    print(f"results in {args.out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mlmap")
+    parser = argparse.ArgumentParser(prog="python -m mlmap", description="Helpers of the mlmap book.")
     commands = parser.add_subparsers(dest="command", required=True)
     fetch = commands.add_parser("fetch-data", help="fetch and verify data/labels.feather")
     fetch.add_argument("--source", help="path or URL (default: $MLMAP_DATA_SOURCE, else the upstream file)")
     fetch.add_argument("--dest", help="where to put it (default: $MLMAP_DATA_PATH, else data/labels.feather)")
+
+    from .paths import RESULTS_DIR
+    from .recipe import SEED
+
+    cv = commands.add_parser(
+        "cv", help="nested cross-validation of the fine-tuned model and two baselines (resumable)",
+        description="Outer stratified folds for honest scores; learning rate, epochs and thresholds chosen inside "
+                    "each outer training set. Finished units are saved as they come: rerun the same command to resume.")
+    cv.add_argument("--target", default="all", choices=["include", "instruments", "sectors", "all"])
+    cv.add_argument("--folds", type=int, default=3, help="outer folds (default 3)")
+    cv.add_argument("--seed", type=int, default=SEED, help=f"seed of the folds and of training (default {SEED})")
+    cv.add_argument("--fold", type=int, help="run only this outer fold (to check a rerun against committed results)")
+    cv.add_argument("--models", default="minilm,tfidf,minilm_frozen", help="comma-separated subset of minilm,tfidf,minilm_frozen")
+    cv.add_argument("--model", help="pretrained model to fine-tune (default: $MLMAP_MODEL, else the bundled all-MiniLM-L6-v2)")
+    cv.add_argument("--out", default=str(RESULTS_DIR / "cv"), help="results folder (default results/cv)")
     args = parser.parse_args(argv)
     try:
+        if args.command == "cv":
+            return _cv(args)
         path = fetch_data(args.source, args.dest)
-    except DataError as exc:
+    except (DataError, FileNotFoundError, ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"verified {path}")

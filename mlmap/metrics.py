@@ -48,3 +48,44 @@ def compute_metrics(eval_pred: EvalPrediction) -> dict[str, float]:
         "recall": float(recall_score(labels, predicted, average=average, zero_division=0)),
         "accuracy": float(accuracy_score(labels, predicted)),
     }
+
+
+def f1_at_thresholds(labels: np.ndarray, proba: np.ndarray, thresholds: float | Sequence[float]) -> float:
+    """F1 of the relevant class (one target) or macro F1 over labels (multilabel) of ``proba >= thresholds``.
+
+    For multilabel, ``thresholds`` has one value per label (a scalar applies to all).
+    """
+    labels, proba = np.asarray(labels), np.asarray(proba)
+    predicted = (proba >= np.asarray(thresholds)).astype(int)
+    if labels.ndim == 2:
+        return float(f1_score(labels.astype(int), predicted, average="macro", zero_division=0))
+    return float(f1_score(labels.astype(int), predicted, zero_division=0))
+
+
+def best_f1_threshold(labels: np.ndarray, proba: np.ndarray) -> tuple[float, float]:
+    """The threshold on ``proba`` with the highest F1 for 0/1 ``labels``, and that F1.
+
+    Candidates are the observed probabilities (a document counts as positive when ``proba >=
+    threshold``); ties go to the higher threshold. Without any positive label the threshold is 0.5.
+    """
+    labels, proba = np.asarray(labels).astype(int), np.asarray(proba, dtype=np.float64)
+    if labels.sum() == 0:
+        return 0.5, 0.0
+    order = np.argsort(-proba, kind="stable")
+    sorted_p, sorted_y = proba[order], labels[order]
+    true_pos = np.cumsum(sorted_y)
+    # a cut after position i (all documents with proba >= sorted_p[i]); only the last of equal scores is valid
+    last_of_tie = np.r_[sorted_p[1:] != sorted_p[:-1], True]
+    predicted = np.arange(1, len(sorted_p) + 1)
+    f1 = 2 * true_pos / (predicted + labels.sum())
+    f1 = np.where(last_of_tie, f1, -1.0)
+    best = int(np.argmax(f1))  # argmax takes the first: the highest threshold among equal F1
+    return float(sorted_p[best]), float(f1[best])
+
+
+def best_thresholds(labels: np.ndarray, proba: np.ndarray) -> np.ndarray:
+    """The F1-best threshold per label (multilabel) or the one threshold (one target), as an array."""
+    labels, proba = np.asarray(labels), np.asarray(proba)
+    if labels.ndim == 1:
+        return np.array([best_f1_threshold(labels, proba)[0]])
+    return np.array([best_f1_threshold(labels[:, j], proba[:, j])[0] for j in range(labels.shape[1])])

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import pandas as pd
 import torch
-from transformers import AutoTokenizer, DataCollatorWithPadding, TrainingArguments
+from transformers import AutoTokenizer, DataCollatorWithPadding, TrainerCallback, TrainingArguments
 
 from . import caching
 from .hardware import bf16_supported
@@ -69,6 +69,7 @@ def fine_tune(
     pos_weight: Literal["auto"] | None = "auto",
     attention_dropout: float | None = 0.0,
     cache_dir: str | os.PathLike | None = None,
+    callbacks: list[TrainerCallback] | None = None,
     **training_args: Any,
 ) -> CustomTrainer:
     """Fine-tune a classifier on ``train_df`` (``text``, ``labels``) and return its trainer.
@@ -77,6 +78,8 @@ def fine_tune(
     :func:`~mlmap.load_classifier`. With ``cache_dir``, the fine-tuned model is saved under a key of
     every setting (model, the exact training texts and labels, max_length, pos_weight, attention
     dropout, training arguments); a later call with the same settings loads it instead of training.
+    ``callbacks`` are passed to the trainer (they do not change the cache key: use them to watch
+    training, not to change it, or leave ``cache_dir`` unset).
     """
     model_name = resolve_model(model_name)
     tokenizer = AutoTokenizer.from_pretrained(model_name)
@@ -104,6 +107,7 @@ def fine_tune(
         data_collator=DataCollatorWithPadding(tokenizer),
         compute_metrics=compute_metrics,
         pos_weight=pos_weight if multilabel else None,
+        callbacks=callbacks,
     )
     if cached:
         trainer.state.log_history = log_history

@@ -85,3 +85,33 @@ def multilabel_df(binary_df):
     has = lambda w: binary_df.text.str.contains(w).astype(float)
     matrix = np.stack([has("tax"), has("forest"), has("tax") * has("forest")], axis=1)
     return pd.DataFrame({"text": binary_df.text, "labels": list(matrix.astype(np.float32))})
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder_dir(tmp_path_factory, tokenizer):
+    """A folder holding a tiny BERT encoder without a head (any head size can be put on it) and the tokenizer."""
+    from transformers import BertModel
+
+    path = tmp_path_factory.mktemp("tiny-encoder")
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=512)
+    BertModel(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def labelled_df():
+    """60 documents shaped like labels.feather: INCLUDE, two instrument codes and two sector codes (codes on included only)."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for i in range(60):
+        include = int(i % 3 != 0)
+        tax, forest = bool(i % 2), bool(i % 5 < 2)
+        words = list(rng.choice(WORDS, size=4 + i % 6))
+        words += (["tax"] if tax else []) + (["forest"] if forest else []) + (["policy"] if include else ["physics"])
+        codes = [float(tax), float(not tax), float(forest), float(not forest)] if include else [np.nan] * 4
+        rows.append([f"W{i}", f"title {i}", " ".join(words), float(include), *codes])
+    return pd.DataFrame(rows, columns=["id", "title", "abstract", "INCLUDE", "4 - 1. Tax", "4 - 2. Other",
+                                       "8 - 01. Forest", "8 - 02. Other"])

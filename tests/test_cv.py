@@ -1,0 +1,158 @@
+"""Nested cross-validation on a tiny model and tiny data: folds, selection without test rows, resume, recomputable scores."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mlmap import cv
+from mlmap.folds import assign_folds, inner_split
+from mlmap.metrics import best_f1_threshold, best_thresholds, f1_at_thresholds
+
+TINY = cv.SearchSpace(learning_rates=(1e-3,), max_epochs=2, max_length=32, batch_size=8, logistic_c=(1.0, 10.0))
+SPACES = {target: TINY for target in cv.TARGETS}
+
+
+def test_folds_are_seeded_stratified_and_cover_every_document_once():
+    labels = np.array([1] * 30 + [0] * 60)
+    folds = assign_folds(labels, 3, seed=7)
+    assert sorted(np.unique(folds)) == [0, 1, 2]  # every document has exactly one fold
+    assert [int(labels[folds == k].sum()) for k in range(3)] == [10, 10, 10]
+    assert (assign_folds(labels, 3, seed=7) == folds).all()
+    assert (assign_folds(labels, 3, seed=8) != folds).any()
+    with pytest.raises(ValueError, match="folds"):
+        assign_folds(labels[:2], 3, seed=0)
+
+
+def test_multilabel_folds_keep_every_labels_share():
+    rng = np.random.default_rng(0)
+    matrix = (rng.random((300, 4)) < [0.5, 0.2, 0.1, 0.05]).astype(int)
+    folds = assign_folds(matrix, 3, seed=42)
+    per_fold = np.array([matrix[folds == k].sum(0) for k in range(3)])
+    assert (per_fold.max(0) - per_fold.min(0) <= 2).all(), per_fold
+    assert inner_split(matrix, 42).mean() == pytest.approx(0.25, abs=0.01)
+
+
+def test_best_f1_threshold_on_a_hand_made_ranking():
+    proba = np.array([0.9, 0.8, 0.7, 0.6, 0.4, 0.2])
+    labels = np.array([1, 1, 0, 1, 0, 0])
+    # cut at 0.6: TP 3, FP 1, FN 0 -> F1 6/7; at 0.8: TP 2, FN 1 -> 0.8
+    threshold, f1 = best_f1_threshold(labels, proba)
+    assert threshold == 0.6 and f1 == pytest.approx(6 / 7)
+    assert f1_at_thresholds(labels, proba, threshold) == pytest.approx(6 / 7)
+    # tied scores cannot be split: both documents at 0.5 are in or out together
+    threshold, f1 = best_f1_threshold(np.array([1, 0, 1]), np.array([0.5, 0.5, 0.1]))
+    assert threshold == 0.1 and f1 == pytest.approx(0.8)
+    assert best_f1_threshold(np.zeros(3), np.array([0.1, 0.2, 0.3])) == (0.5, 0.0)
+    matrix = np.stack([labels, 1 - labels], axis=1)
+    assert best_thresholds(matrix, np.stack([proba, 1 - proba], axis=1)).tolist() == [0.6, pytest.approx(0.3)]
+
+
+def _run(tmp_path, labelled_df, tiny_encoder_dir, targets=("include", "sectors"), **kwargs):
+    return cv.run_cv(targets, out=tmp_path, n_folds=3, seed=0, model_name=tiny_encoder_dir, spaces=SPACES,
+                     df=labelled_df, progress=False, **kwargs)
+
+
+def test_selection_sees_only_the_outer_training_set(tmp_path, labelled_df, tiny_encoder_dir, monkeypatch):
+    seen = []
+    original = cv.FoldRunner.select
+
+    def recording_select(self, model, train, fold):
+        seen.append((self.target, fold, set(train["id"])))
+        return original(self, model, train, fold)
+
+    monkeypatch.setattr(cv.FoldRunner, "select", recording_select)
+    trials = []
+    original_trial = cv.minilm_trial
+    monkeypatch.setattr(cv, "minilm_trial", lambda inner_train, inner_val, *a: trials.append(
+        (set(inner_train["id"]), set(inner_val["id"]))) or original_trial(inner_train, inner_val, *a))
+    _run(tmp_path, labelled_df, tiny_encoder_dir, targets=("include",))
+    folds = pd.read_csv(tmp_path / "folds.csv")
+    for target, fold, train_ids in seen:
+        test_ids = set(folds[(folds.target == target) & (folds.fold == fold)]["id"])
+        assert train_ids and not train_ids & test_ids
+        assert train_ids | test_ids == set(folds[folds.target == target]["id"])
+    all_test = [set(folds[(folds.target == "include") & (folds.fold == k)]["id"]) for k in range(3)]
+    for (inner_train, inner_val), test_ids in zip(trials, all_test):
+        assert not (inner_train | inner_val) & test_ids and not inner_train & inner_val
+
+
+def test_out_of_fold_table_has_every_document_once_and_scores_recompute(tmp_path, labelled_df, tiny_encoder_dir):
+    summary = _run(tmp_path, labelled_df, tiny_encoder_dir)
+    assert set(summary["model"]) == set(cv.MODELS) and len(summary) == 2 * 3 * 3
+    for target in ("include", "sectors"):
+        oof = pd.read_csv(tmp_path / f"oof_{target}.csv")
+        expected = set(cv.target_frame(labelled_df, target)["id"])
+        for model, rows in oof.groupby("model"):
+            assert rows["id"].is_unique and set(rows["id"]) == expected, (target, model)
+    assert_summary_recomputes(tmp_path, labelled_df)
+    record = json.loads((tmp_path / "run.json").read_text())
+    assert record["runs"][-1]["machine"]["torch"] and set(record["compute_seconds"]) == {"include", "sectors"}
+
+
+def assert_summary_recomputes(results, df):
+    """Every fold's F1 from the out-of-fold probabilities, the labels and the saved thresholds equals summary.csv."""
+    summary = pd.read_csv(results / "summary.csv")
+    selection = pd.read_csv(results / "selection.csv")
+    checked = 0
+    for target in summary["target"].unique():
+        frame = cv.target_frame(df, target).set_index("id")
+        names = frame.attrs["label_names"]
+        oof = pd.read_csv(results / f"oof_{target}.csv")
+        for (model, fold), rows in oof.groupby(["model", "fold"]):
+            truth = np.stack(frame.loc[rows["id"], "labels"].to_numpy()) if len(names) > 1 else frame.loc[rows["id"], "labels"].to_numpy()
+            thresholds = json.loads(selection.query("target == @target and model == @model and fold == @fold")["thresholds"].item())
+            proba = rows[names].to_numpy() if len(names) > 1 else rows[names[0]].to_numpy()
+            decisions = (proba >= (np.asarray(thresholds) if len(names) > 1 else thresholds[0])).astype(int)
+            average = "macro" if len(names) > 1 else "binary"
+            from sklearn.metrics import f1_score
+
+            f1 = f1_score(truth.astype(int), decisions, average=average, zero_division=0)
+            reported = summary.query("target == @target and model == @model and fold == @fold")["f1"].item()
+            assert f1 == pytest.approx(reported, abs=1e-6), (target, model, fold)
+            checked += 1
+    assert checked == len(summary)
+
+
+def test_an_interrupted_run_resumes_to_the_same_result(tmp_path, labelled_df, tiny_encoder_dir, monkeypatch):
+    whole = _run(tmp_path / "whole", labelled_df, tiny_encoder_dir, targets=("include",))
+
+    class Interrupted(Exception):
+        pass
+
+    writes = []
+    original_put = cv.Store.put
+
+    def failing_put(self, value, *parts):
+        if parts[0] == "folds" and len([w for w in writes if w[0] == "folds"]) == 2:
+            raise Interrupted  # killed after the first fold's transformer and one baseline were saved
+        writes.append(parts)
+        return original_put(self, value, *parts)
+
+    monkeypatch.setattr(cv.Store, "put", failing_put)
+    with pytest.raises(Interrupted):
+        _run(tmp_path / "resumed", labelled_df, tiny_encoder_dir, targets=("include",))
+    monkeypatch.setattr(cv.Store, "put", original_put)
+    trained = []
+    original_trial = cv.minilm_trial
+    monkeypatch.setattr(cv, "minilm_trial", lambda *a: trained.append(1) or original_trial(*a))
+    resumed = _run(tmp_path / "resumed", labelled_df, tiny_encoder_dir, targets=("include",))
+    assert len(trained) == 2, "the finished fold's trial was run again"
+    pd.testing.assert_frame_equal(resumed, whole)
+    a = pd.read_csv(tmp_path / "whole" / "oof_include.csv")
+    b = pd.read_csv(tmp_path / "resumed" / "oof_include.csv")
+    pd.testing.assert_frame_equal(a, b, atol=1e-6)
+
+
+def test_bad_arguments_say_what_to_do(tmp_path, labelled_df, tiny_encoder_dir):
+    with pytest.raises(ValueError, match="unknown target"):
+        _run(tmp_path, labelled_df, tiny_encoder_dir, targets=("sector",))
+    with pytest.raises(ValueError, match="unknown model"):
+        _run(tmp_path, labelled_df, tiny_encoder_dir, models=("bert",))
+    _run(tmp_path, labelled_df, tiny_encoder_dir, targets=("include",), models=("tfidf",))
+    with pytest.raises(RuntimeError, match="other folds"):
+        cv.run_cv(["include"], out=tmp_path, n_folds=4, seed=0, model_name=tiny_encoder_dir, spaces=SPACES,
+                  df=labelled_df, progress=False, models=("tfidf",))
