@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DATA   := data/labels.feather
+# binder/requirements.txt: the same pins with PyTorch's CPU wheel index (Binder, the publishing workflow)
+REQUIREMENTS ?= requirements.txt
 
 # the one pin of thebe's version is the Sphinx extension's; the npm package must match it
 THEBE_VERSION := $(shell sed -n 's/^THEBE_VERSION = "\(.*\)"/\1/p' _ext/thebe_pin.py)
@@ -17,7 +19,7 @@ setup: $(STAMP)
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -r requirements.txt -r requirements-dev.txt
+	$(BIN)/python -m pip install -q -r $(REQUIREMENTS) -r requirements-dev.txt
 	touch $(STAMP)
 
 data: setup

@@ -9,6 +9,7 @@
  * - its `thebe-init` auto-run clicked `.thebelab-run-button`, renamed `.thebe-run-button` in 0.9,
  *   so it threw and no init cell ran.
  * - under `make serve`, thebe's own JavaScript comes from that server (`thebeUrl`), not the CDN.
+ * - its editors used the dark "abcdef" CodeMirror theme at a fixed height; ours follow the page.
  * sphinx-thebe's `modifyDOMForThebe` (marking up the code cells) is still used as it is.
  */
 (() => {
@@ -97,7 +98,13 @@
       await loadThebe(local && local.thebeUrl ? new URL(local.thebeUrl, contentRoot()).href : THEBE_JS_URL);
       thebelab.on("status", onStatus);
       modifyDOMForThebe();
-      const options = { requestKernel: true, useBinder: !local };
+      // our "mlmap" CodeMirror theme (_static/mlmap-thebe.css) follows the page's light or dark colours;
+      // viewportMargin: Infinity renders every line, so the editor is as tall as its code
+      const options = {
+        requestKernel: true,
+        useBinder: !local,
+        codeMirrorConfig: { theme: "mlmap", mode: "python", viewportMargin: Infinity },
+      };
       if (local) {
         options.serverSettings = { baseUrl: local.baseUrl, wsUrl: local.wsUrl, token: local.token, appendToken: true };
       }

@@ -9,8 +9,13 @@ module per job:
 - ``trainer``: ``CustomTrainer`` (the loss);              ``predicting``: probabilities, batched
 - ``metrics``: scores and ``pos_weight``;                 ``caching``: fine-tuned models on disk
 - ``training``: ``fine_tune`` and its arguments;          ``recipe``: the book's split and settings
+- ``folds``: stratified fold assignments;                 ``baselines``: TF-IDF and frozen embeddings
+- ``targets``: the map's three targets;                   ``cv``: nested cross-validation (``python -m mlmap cv``)
+- ``cv_results``: a run's files, scores and record
 """
 
+from .baselines import sentence_embeddings, tfidf_features
+from .cv import SearchSpace, run_cv
 from .data import (
     DEFAULT_DATA_SOURCE,
     LABELS_SHA256,
@@ -21,9 +26,10 @@ from .data import (
     make_text,
     prepare_targets,
 )
+from .folds import assign_folds
 from .hardware import bf16_supported
 from .labels import MULTILABEL_PROBLEM, SINGLE_LABEL_PROBLEM, is_multilabel
-from .metrics import compute_metrics, compute_pos_weight
+from .metrics import best_f1_threshold, compute_metrics, compute_pos_weight, f1_at_thresholds
 from .models import ModelNotFoundError, bundled_model_path, load_classifier, resolve_model
 from .paths import DEFAULT_CACHE_DIR, RESULTS_DIR
 from .predicting import PAD_MULTIPLE, predict_proba, probabilities_from_logits
@@ -46,11 +52,15 @@ __all__ = [
     "CustomTrainer",
     "DataError",
     "FineTuneSettings",
+    "SearchSpace",
     "ModelNotFoundError",
+    "assign_folds",
+    "best_f1_threshold",
     "bf16_supported",
     "bundled_model_path",
     "compute_metrics",
     "compute_pos_weight",
+    "f1_at_thresholds",
     "fetch_data",
     "fine_tune",
     "hf_tokenize_data",
@@ -66,5 +76,8 @@ __all__ = [
     "prepare_targets",
     "probabilities_from_logits",
     "resolve_model",
+    "run_cv",
     "screening_split",
+    "sentence_embeddings",
+    "tfidf_features",
 ]

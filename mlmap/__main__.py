@@ -9,7 +9,7 @@ from .data import DataError, fetch_data
 
 
 def _cv(args: argparse.Namespace) -> int:
-    from . import cv
+    from . import cv, cv_results
 
     targets = list(cv.TARGETS) if args.target == "all" else [args.target]
     summary = cv.run_cv(targets, out=args.out, n_folds=args.folds, seed=args.seed, only_fold=args.fold,
@@ -17,6 +17,9 @@ def _cv(args: argparse.Namespace) -> int:
     table = summary.groupby(["target", "model"], sort=False)["f1"].agg(["mean", "std", "count"]).round(3)
     print(table.to_string())
     print(f"results in {args.out}")
+    if args.compare_with:
+        diff = cv_results.compare_runs(args.compare_with, args.out)
+        print(f"\nagainst {args.compare_with}:\n" + (diff.round(4).to_string(index=False) if len(diff) else "nothing in common"))
     return 0
 
 
@@ -41,6 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     cv.add_argument("--models", default="minilm,tfidf,minilm_frozen", help="comma-separated subset of minilm,tfidf,minilm_frozen")
     cv.add_argument("--model", help="pretrained model to fine-tune (default: $MLMAP_MODEL, else the bundled all-MiniLM-L6-v2)")
     cv.add_argument("--out", default=str(RESULTS_DIR / "cv"), help="results folder (default results/cv)")
+    cv.add_argument("--compare-with", metavar="DIR",
+                    help="afterwards, compare the probabilities and F1 of every fold in both folders (e.g. results/cv)")
     args = parser.parse_args(argv)
     try:
         if args.command == "cv":

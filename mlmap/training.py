@@ -25,8 +25,9 @@ def make_training_args(output_dir: str | os.PathLike = DEFAULT_OUTPUT_DIR, **ove
     """``TrainingArguments`` with defaults that suit small fine-tuning runs on a laptop.
 
     bf16 autocast where the hardware supports it (fp32 otherwise), batches of similar length (less
-    padding), no checkpoints, no reporting integrations, no progress bars, a fixed seed. Any
-    ``TrainingArguments`` field can be overridden by keyword.
+    padding), no checkpoints, no reporting integrations, a fixed seed, and the loss logged once per
+    epoch: in Jupyter the ``Trainer`` shows it as a table that fills in epoch by epoch, in a
+    terminal as a progress bar. Any ``TrainingArguments`` field can be overridden by keyword.
     """
     defaults: dict[str, Any] = dict(
         per_device_train_batch_size=16,
@@ -40,7 +41,6 @@ def make_training_args(output_dir: str | os.PathLike = DEFAULT_OUTPUT_DIR, **ove
         save_strategy="no",
         logging_strategy="epoch",
         report_to="none",
-        disable_tqdm=True,
         seed=SEED,
     )
     return TrainingArguments(output_dir=str(output_dir), **{**defaults, **overrides})

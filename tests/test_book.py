@@ -103,3 +103,35 @@ def test_rebuild_with_nothing_changed_executes_nothing(built_book):
     result = subprocess.run([str(JB), "build", str(ROOT), "-W"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "Executing" not in result.stdout, "an unchanged chapter was executed again"
+
+
+RAW_LOG = re.compile(r"\{(&#39;|'|&quot;|\")(loss|eval_loss|train_runtime)(&#39;|'|&quot;|\")\s*:")
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("md", chapters(), ids=lambda p: p.name)
+def test_pages_show_no_raw_training_logs(built_book, md: Path):
+    page = (HTML / "book" / f"{md.stem}.html").read_text()
+    assert not RAW_LOG.search(page), "a Trainer log dict is printed in the page"
+    assert "Writing model shards" not in page
+
+
+@pytest.mark.integration
+def test_training_cells_show_one_epoch_table(built_book):
+    executed = json.loads((ROOT / "_build" / "jupyter_execute" / "book" / "binary.ipynb").read_text())
+    training = [c for c in executed["cells"] if c["cell_type"] == "code" and "trainer.train()" in "".join(c["source"])]
+    assert training
+    for cell in training:
+        tables = [o for o in cell["outputs"] if "Training Loss" in "".join(o.get("data", {}).get("text/html", ""))]
+        assert len(tables) == 1, "one progress table per training cell"
+        assert "Validation Loss" in "".join(tables[0]["data"]["text/html"])
+        assert not [o for o in cell["outputs"] if o["output_type"] == "stream" and o["name"] == "stderr"]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("md", chapters(), ids=lambda p: p.name)
+def test_figures_have_alt_text(built_book, md: Path):
+    page = (HTML / "book" / f"{md.stem}.html").read_text()
+    for tag in re.findall(r"<img [^>]*>", page):
+        alt = re.search(r'alt="([^"]*)"', tag)
+        assert alt and len(alt.group(1)) > 20 and not alt.group(1).endswith((".png", ".svg")), f"{md.name}: {tag[:120]}"

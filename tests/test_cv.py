@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlmap import cv
+from mlmap import cv, cv_results
 from mlmap.folds import assign_folds, inner_split
 from mlmap.metrics import best_f1_threshold, best_thresholds, f1_at_thresholds
 
@@ -89,6 +89,8 @@ def test_out_of_fold_table_has_every_document_once_and_scores_recompute(tmp_path
         for model, rows in oof.groupby("model"):
             assert rows["id"].is_unique and set(rows["id"]) == expected, (target, model)
     assert_summary_recomputes(tmp_path, labelled_df)
+    same = cv_results.compare_runs(tmp_path, tmp_path)
+    assert len(same) == len(summary) and (same["median_abs_diff"] == 0).all() and (same["f1_diff"] == 0).all()
     record = json.loads((tmp_path / "run.json").read_text())
     assert record["runs"][-1]["machine"]["torch"] and set(record["compute_seconds"]) == {"include", "sectors"}
 
@@ -156,3 +158,15 @@ def test_bad_arguments_say_what_to_do(tmp_path, labelled_df, tiny_encoder_dir):
     with pytest.raises(RuntimeError, match="other folds"):
         cv.run_cv(["include"], out=tmp_path, n_folds=4, seed=0, model_name=tiny_encoder_dir, spaces=SPACES,
                   df=labelled_df, progress=False, models=("tfidf",))
+
+
+@pytest.mark.integration
+def test_committed_scores_recompute_from_out_of_fold_probabilities():
+    """results/cv (made by `make cv`): every target, model and fold, F1 from probabilities + labels + thresholds."""
+    import mlmap
+
+    results = mlmap.RESULTS_DIR / "cv"
+    summary = pd.read_csv(results / "summary.csv")
+    assert set(summary["target"]) == set(cv.TARGETS) and set(summary["model"]) == set(cv.MODELS)
+    assert summary.groupby(["target", "model"]).size().eq(3).all(), "every target and model needs its 3 outer folds"
+    assert_summary_recomputes(results, mlmap.load_labels())

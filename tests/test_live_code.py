@@ -174,3 +174,37 @@ def test_live_code_runs_cells_against_the_local_server(servers, browser_page):
     # an error shows in the page
     _run_cell(page, 2, "1 / 0")
     _output(page, 2).get_by_text("ZeroDivisionError").first.wait_for(timeout=60_000)
+
+
+def _editor_size(page, index: int) -> dict:
+    return page.evaluate(
+        """i => { const cm = document.querySelectorAll('div.cell .CodeMirror')[i];
+                  const style = getComputedStyle(cm);
+                  return { height: cm.getBoundingClientRect().height, lines: cm.CodeMirror.lineCount(),
+                           lineHeight: cm.CodeMirror.defaultTextHeight(), background: style.backgroundColor,
+                           page: getComputedStyle(document.body).backgroundColor }; }""", index)
+
+
+def test_editors_fit_their_code_and_follow_the_page_colours(browser_page, tmp_path):
+    """Runs after the Live Code test on the same page: the editors exist and a kernel is attached."""
+    page, _, _ = browser_page
+    assert page.locator("div.cell .CodeMirror").count() >= 3, "Live Code did not turn the cells into editors"
+    for index in range(page.locator("div.cell .CodeMirror").count()):
+        size = _editor_size(page, index)
+        # the code's lines plus the editor's padding and border: no fixed 300px box, nothing cut off
+        assert size["lines"] * size["lineHeight"] <= size["height"] <= (size["lines"] + 2) * size["lineHeight"], size
+    before = _editor_size(page, 1)
+    page.evaluate("document.querySelectorAll('div.cell .CodeMirror')[1].CodeMirror.setValue('a = 1\\nb = 2\\nc = 3\\nd = 4\\ne = 5')")
+    after = _editor_size(page, 1)
+    assert after["lines"] == 5 and after["height"] >= before["height"] + (5 - before["lines"]) * after["lineHeight"] - 1
+    # light page, light editor: the sphinx-thebe default (a black "abcdef" editor) is gone
+    brightness = lambda rgb: sum(int(v) for v in re.findall(r"\d+", rgb)[:3]) / 3
+    assert brightness(after["background"]) > 200 and brightness(after["page"]) > 200
+    page.locator("div.cell").nth(1).screenshot(path=str(tmp_path / "editor-light.png"))
+    page.evaluate("document.documentElement.dataset.theme = 'dark'")
+    dark = _editor_size(page, 1)
+    assert brightness(dark["background"]) < 80, "in dark mode the editor should be dark too"
+    page.locator("div.cell").nth(1).screenshot(path=str(tmp_path / "editor-dark.png"))
+    page.evaluate("document.documentElement.dataset.theme = 'light'")
+    button = page.locator("div.cell").nth(1).locator(".thebe-run-button")
+    assert button.evaluate("b => getComputedStyle(b).borderRadius") != "0px", "buttons should look like the theme's"

