@@ -11,7 +11,7 @@ module per job:
 - ``training``: ``fine_tune`` and its arguments;          ``recipe``: the book's split and settings
 - ``folds``: stratified fold assignments;                 ``baselines``: TF-IDF and frozen embeddings
 - ``targets``: the map's three targets;                   ``cv``: nested cross-validation (``python -m mlmap cv``)
-- ``cv_results``: a run's files, scores and record
+- ``cv_results``: a run's files, scores and record;       ``screening``: WSS, RRF, recall thresholds
 """
 
 from .baselines import sentence_embeddings, tfidf_features
@@ -29,11 +29,30 @@ from .data import (
 from .folds import assign_folds
 from .hardware import bf16_supported
 from .labels import MULTILABEL_PROBLEM, SINGLE_LABEL_PROBLEM, is_multilabel
-from .metrics import best_f1_threshold, compute_metrics, compute_pos_weight, f1_at_thresholds
-from .models import ModelNotFoundError, bundled_model_path, load_classifier, resolve_model
+from .metrics import (
+    best_f1_threshold,
+    compute_metrics,
+    compute_pos_weight,
+    f1_at_thresholds,
+)
+from .models import (
+    ModelNotFoundError,
+    bundled_model_path,
+    load_classifier,
+    resolve_model,
+)
 from .paths import DEFAULT_CACHE_DIR, RESULTS_DIR
 from .predicting import PAD_MULTIPLE, predict_proba, probabilities_from_logits
 from .recipe import BOOK_SETTINGS, SEED, FineTuneSettings, screening_split
+from .screening import (
+    bootstrap_recall_interval,
+    documents_for_recall,
+    recall_curve,
+    rrf,
+    screening_order,
+    threshold_for_recall,
+    wss,
+)
 from .tokenizing import BERT_MAX_LENGTH, hf_tokenize_data, load_tokenizer
 from .trainer import CustomTrainer
 from .training import fine_tune, make_training_args, model_cache_key
@@ -52,14 +71,16 @@ __all__ = [
     "CustomTrainer",
     "DataError",
     "FineTuneSettings",
-    "SearchSpace",
     "ModelNotFoundError",
+    "SearchSpace",
     "assign_folds",
     "best_f1_threshold",
     "bf16_supported",
+    "bootstrap_recall_interval",
     "bundled_model_path",
     "compute_metrics",
     "compute_pos_weight",
+    "documents_for_recall",
     "f1_at_thresholds",
     "fetch_data",
     "fine_tune",
@@ -75,9 +96,14 @@ __all__ = [
     "predict_proba",
     "prepare_targets",
     "probabilities_from_logits",
+    "recall_curve",
     "resolve_model",
+    "rrf",
     "run_cv",
+    "screening_order",
     "screening_split",
     "sentence_embeddings",
     "tfidf_features",
+    "threshold_for_recall",
+    "wss",
 ]
