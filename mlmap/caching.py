@@ -11,7 +11,8 @@ from typing import Any
 
 import pandas as pd
 from transformers import AutoModelForSequenceClassification, PreTrainedModel, Trainer
-from transformers.utils import logging as hf_logging
+
+from .models import quiet_transformers
 
 LOG_HISTORY_FILE = "log_history.json"
 
@@ -44,7 +45,8 @@ def is_cached(folder: Path | None) -> bool:
 
 def load_cached(folder: Path) -> tuple[PreTrainedModel, list[dict[str, Any]]]:
     """The saved model and its training log."""
-    model = AutoModelForSequenceClassification.from_pretrained(folder)
+    with quiet_transformers():
+        model = AutoModelForSequenceClassification.from_pretrained(folder)
     log_file = folder / LOG_HISTORY_FILE
     return model, json.loads(log_file.read_text()) if log_file.is_file() else []
 
@@ -56,13 +58,8 @@ def save_atomically(trainer: Trainer, folder: Path) -> None:
     """
     tmp = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    showing = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()  # a one-shard model needs no "Writing model shards" bar in the page
-    try:
+    with quiet_transformers():  # no "Writing model shards" bar in the page
         trainer.save_model(str(tmp))
-    finally:
-        if showing:
-            hf_logging.enable_progress_bar()
     (tmp / LOG_HISTORY_FILE).write_text(json.dumps(trainer.state.log_history))
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(tmp, folder)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from transformers import AutoConfig, AutoModelForSequenceClassification, PreTrainedModel
+from transformers.utils import logging as hf_logging
 
 from .labels import MULTILABEL_PROBLEM, SINGLE_LABEL_PROBLEM
 
@@ -40,6 +43,24 @@ def resolve_model(name: str | None = None) -> str:
             "or unset it to use the bundled all-MiniLM-L6-v2."
         ) from exc
     return name
+
+
+@contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """Silence transformers' load reports and progress bars (loading and saving weights) for a block.
+
+    Helpers use it where those messages would say nothing new: a fresh classification head is what
+    fine-tuning expects, and a one-shard save needs no progress bar.
+    """
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 def load_classifier(

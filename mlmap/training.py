@@ -14,7 +14,7 @@ from . import caching
 from .hardware import bf16_supported
 from .labels import is_multilabel, num_labels
 from .metrics import compute_metrics
-from .models import load_classifier, resolve_model
+from .models import load_classifier, quiet_transformers, resolve_model
 from .paths import DEFAULT_OUTPUT_DIR
 from .recipe import SEED
 from .tokenizing import hf_tokenize_data
@@ -95,7 +95,8 @@ def fine_tune(
     if cached:
         model, log_history = caching.load_cached(saved)
     else:
-        model = load_classifier(model_name, num_labels=outputs, multilabel=multilabel, attention_dropout=attention_dropout)
+        with quiet_transformers():  # the report that the new head is untrained says nothing new here
+            model = load_classifier(model_name, num_labels=outputs, multilabel=multilabel, attention_dropout=attention_dropout)
 
     args = make_training_args(**{"eval_strategy": "epoch" if evaluation is not None else "no", **training_args})
     trainer = CustomTrainer(

@@ -197,3 +197,14 @@ def test_predict_proba_bf16_is_close_and_leaves_weights_fp32(tokenizer, binary_d
     bf16 = trainer.predict_proba(ds)
     np.testing.assert_allclose(bf16, fp32, atol=0.02)
     assert next(trainer.model.parameters()).dtype == torch.float32
+
+
+def test_fine_tune_prints_no_load_report_or_save_bars(tiny_encoder_dir, binary_df, tmp_path, capfd):
+    mlmap.fine_tune(binary_df, model_name=tiny_encoder_dir, cache_dir=tmp_path / "cache", num_train_epochs=1,
+                    bf16=False, disable_tqdm=True)
+    err = capfd.readouterr().err
+    assert "LOAD REPORT" not in err and "Loading weights" not in err and "Writing model shards" not in err
+    # the switch is undone afterwards: a plain load still reports the new head
+    from transformers.utils import logging as hf_logging
+
+    assert hf_logging.get_verbosity() == hf_logging.WARNING and hf_logging.is_progress_bar_enabled()
