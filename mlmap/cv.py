@@ -143,12 +143,15 @@ class FoldRunner:
                 continue
             start = time.perf_counter()
             selected = self.select(model, train, fold)
-            trial_seconds = selected.pop("trial_seconds", 0.0)  # trials may come from an earlier, interrupted run
+            if "trial_seconds" in selected:
+                # the trials' own times (saved with them, also when an earlier, interrupted run made them)
+                # replace the time select() took, which includes only the trials made now
+                start = time.perf_counter() - selected.pop("trial_seconds")
             proba = self.refit_and_predict(model, selected, train, test)
             self.store.put({
                 "target": self.target, "fold": fold, "model": model, "selected": selected,
                 "ids": test["id"].tolist(), "proba": rounded(proba),
-                "seconds": round(time.perf_counter() - start + trial_seconds, 1),
+                "seconds": round(time.perf_counter() - start, 1),
             }, "folds", name)
 
     def work(self, model: str, n_train: int) -> float:
