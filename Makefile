@@ -50,7 +50,7 @@ bench: setup data
 	$(BIN)/python benchmarks/bench_training.py
 	$(BIN)/python benchmarks/bench_predict_scale.py
 
-# the nested cross-validation behind book/cv.md (results/cv/, committed): about 80 minutes on 2 cores;
+# the nested cross-validation behind book/cv.md (results/cv/, committed): about 85 minutes on 2 cores;
 # every finished unit is saved, so an interrupted run continues where it stopped when rerun
 cv: setup data
 	$(BIN)/python -m mlmap cv --target all
