@@ -92,7 +92,8 @@ def _fine_tune(train: pd.DataFrame, space: SearchSpace, learning_rate: float, mo
 
     return fine_tune(train, model_name=model_name, max_length=space.max_length, learning_rate=learning_rate,
                      num_train_epochs=space.max_epochs, per_device_train_batch_size=space.batch_size,
-                     seed=seed, callbacks=[callback], output_dir=str(PROJECT_ROOT / ".cache" / "cv-trainer"))
+                     seed=seed, callbacks=[callback], output_dir=str(PROJECT_ROOT / ".cache" / "cv-trainer"),
+                     disable_tqdm=True, logging_strategy="no")  # run_cv's own bar shows the progress
 
 
 def minilm_trial(inner_train: pd.DataFrame, inner_val: pd.DataFrame, space: SearchSpace, learning_rate: float,

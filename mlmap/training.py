@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import pandas as pd
 import torch
-from transformers import AutoTokenizer, DataCollatorWithPadding, TrainerCallback, TrainingArguments
+from transformers import AutoTokenizer, DataCollatorWithPadding, TrainerCallback, TrainingArguments, set_seed
 
 from . import caching
 from .hardware import bf16_supported
@@ -95,6 +95,9 @@ def fine_tune(
     if cached:
         model, log_history = caching.load_cached(saved)
     else:
+        # the new head's random weights come from the global RNG: seed it here, so that the same call
+        # gives the same model whatever ran before it in this process (the Trainer seeds only later)
+        set_seed(training_args.get("seed", SEED))
         with quiet_transformers():  # the report that the new head is untrained says nothing new here
             model = load_classifier(model_name, num_labels=outputs, multilabel=multilabel, attention_dropout=attention_dropout)
 

@@ -208,3 +208,10 @@ def test_fine_tune_prints_no_load_report_or_save_bars(tiny_encoder_dir, binary_d
     from transformers.utils import logging as hf_logging
 
     assert hf_logging.get_verbosity() == hf_logging.WARNING and hf_logging.is_progress_bar_enabled()
+
+
+def test_fine_tune_gives_the_same_model_whatever_ran_before(tiny_encoder_dir, binary_df):
+    settings = dict(model_name=tiny_encoder_dir, num_train_epochs=1, bf16=False, disable_tqdm=True)
+    first = mlmap.fine_tune(binary_df, **settings).predict_proba(binary_df)
+    torch.rand(1000)  # other work moves the global random state, as a longer session or `cv` would
+    np.testing.assert_allclose(mlmap.fine_tune(binary_df, **settings).predict_proba(binary_df), first, atol=1e-6)
