@@ -116,7 +116,7 @@ def choose(candidates: Iterable[tuple[dict[str, Any], np.ndarray]], val_labels: 
     best: dict[str, Any] | None = None
     for config, proba in candidates:
         thresholds = best_thresholds(val_labels, proba)
-        score = f1_at_thresholds(val_labels, proba, thresholds if val_labels.ndim == 2 else thresholds[0])
+        score = f1_at_thresholds(val_labels, proba, thresholds)
         if best is None or score > best["val_f1"]:
             best = {**config, "thresholds": [float(t) for t in thresholds], "val_f1": score}
     if best is None:

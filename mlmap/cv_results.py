@@ -77,7 +77,7 @@ def write_summaries(store: Store, df: pd.DataFrame, targets: Iterable[str] = TAR
             truth = label_matrix(frame.loc[unit["ids"]])
             proba = np.asarray(unit["proba"])
             chosen = unit["selected"]
-            f1 = f1_at_thresholds(truth, proba, chosen["thresholds"] if truth.ndim == 2 else chosen["thresholds"][0])
+            f1 = f1_at_thresholds(truth, proba, chosen["thresholds"])
             key = {"target": target, "model": unit["model"], "fold": unit["fold"]}
             summary.append({**key, "f1": round(f1, 6)})
             decisions = apply_thresholds(proba, chosen["thresholds"]).reshape(len(truth), -1)

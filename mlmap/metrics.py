@@ -52,7 +52,8 @@ def compute_metrics(eval_pred: EvalPrediction) -> dict[str, float]:
 def f1_at_thresholds(labels: np.ndarray, proba: np.ndarray, thresholds: float | Sequence[float]) -> float:
     """F1 of the relevant class (one target) or macro F1 over labels (multilabel) of ``proba >= thresholds``.
 
-    For multilabel, ``thresholds`` has one value per label (a scalar applies to all).
+    For multilabel, ``thresholds`` has one value per label (a scalar applies to all); for one target,
+    a scalar or a one-element sequence (as :func:`best_thresholds` returns).
     """
     labels, proba = np.asarray(labels), np.asarray(proba)
     predicted = (proba >= np.asarray(thresholds)).astype(int)

@@ -31,7 +31,7 @@ def main() -> None:
     for epoch, proba in by_epoch.items():
         t = best_thresholds(truth, proba)
         print(f"{target} lr={lr:g} max_length={max_length} epoch {epoch}/{epochs}: inner-validation F1 "
-              f"{f1_at_thresholds(truth, proba, t if truth.ndim == 2 else t[0]):.3f}")
+              f"{f1_at_thresholds(truth, proba, t):.3f}")
     print(f"{target}: {int((~is_val).sum())} training docs x {epochs} epochs in {seconds:.0f} s "
           f"({(~is_val).sum() * epochs / seconds:.1f} ex/s, validation included)")
 
