@@ -11,7 +11,7 @@ REQUIREMENTS ?= requirements.txt
 THEBE_VERSION := $(shell sed -n 's/^THEBE_VERSION = "\(.*\)"/\1/p' _ext/thebe_pin.py)
 THEBE_TGZ := .thebe/thebe-$(THEBE_VERSION).tgz
 
-.PHONY: setup data book test test-unit thebe-js serve bench cv binder-test clean
+.PHONY: setup data book test test-unit thebe-js serve bench cv simulate asreview-sim binder-test clean
 
 setup: $(STAMP)
 
@@ -54,6 +54,23 @@ bench: setup data
 # every finished unit is saved, so an interrupted run continues where it stopped when rerun
 cv: setup data
 	$(BIN)/python -m mlmap cv --target all
+
+# the screening simulations behind book/screening.md (results/screening/, committed): every run is saved
+# after each round, so an interrupted run continues where it stopped when rerun
+simulate: setup data
+	$(BIN)/python -m mlmap simulate --variant all
+
+# ASReview's default model on the same variants and seed sets, in its own environment (it needs pandas<3);
+# reads the seed sets that `make simulate` (or `python -m mlmap simulate --models tfidf`) wrote
+ASREVIEW_STAMP := .venv-asreview/.installed
+$(ASREVIEW_STAMP): scripts/asreview/requirements.txt
+	test -x .venv-asreview/bin/python || $(PYTHON) -m venv .venv-asreview
+	.venv-asreview/bin/python -m pip install -q -r scripts/asreview/requirements.txt
+	touch $(ASREVIEW_STAMP)
+
+asreview-sim: setup data $(ASREVIEW_STAMP)
+	.venv-asreview/bin/python scripts/asreview/simulate.py
+	$(BIN)/python -m mlmap simulate --summary-only
 
 clean:
 	rm -rf _build .jupyter_cache .cache

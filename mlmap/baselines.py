@@ -18,10 +18,18 @@ from .models import resolve_model
 EMBEDDING_MAX_LENGTH = 256
 
 
-def tfidf_features(train_texts: Sequence[str], other_texts: Sequence[str]) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-    """TF-IDF of word unigrams and bigrams, with the vocabulary and weights learned from the training texts only."""
+def tfidf_features(train_texts: Sequence[str], other_texts: Sequence[str],
+                   vocabulary_from_all: bool = False) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """TF-IDF of word unigrams and bigrams, with the vocabulary and weights learned from the training texts only.
+
+    ``vocabulary_from_all`` learns them from both sets of texts (no labels are involved): what active
+    learning does, where the unlabelled documents are known from the start and the labelled ones are few.
+    """
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, strip_accents="unicode")
-    return vectorizer.fit_transform(train_texts), vectorizer.transform(other_texts)
+    if not vocabulary_from_all:
+        return vectorizer.fit_transform(train_texts), vectorizer.transform(other_texts)
+    vectorizer.fit(list(train_texts) + list(other_texts))
+    return vectorizer.transform(train_texts), vectorizer.transform(other_texts)
 
 
 def sentence_embeddings(texts: Sequence[str], model_name: str | None = None, batch_size: int = 32,

@@ -1,0 +1,187 @@
+"""The committed screening simulations (``python -m mlmap simulate``): variants, seed sets, runs and their summary.
+
+Two variants of the screening data: ``full`` (all 1,500 documents, 36% relevant) and
+``low_prevalence`` (every irrelevant document and 50 relevant ones drawn once, about 5% relevant,
+closer to a real search). Each model screens each variant from the same seed sets. Every run is a
+JSON file under ``runs/`` holding the screening order by document ``id`` (no texts), saved after
+every round; ``summary.csv`` is recomputed from them. ASReview's runs (``scripts/asreview_simulate.py``,
+in its own environment) are written in the same form and summarised with the others.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from .caching import atomic_write_text
+from .cv_results import Store, current_commit, machine_description
+from .data import load_labels, make_text
+from .paths import RESULTS_DIR
+from .recipe import SEED
+from .screening import documents_for_recall, wss
+from .simulation import LOOP_SETTINGS, FineTunedRanker, LoopSettings, low_prevalence_subset, seed_set, simulate_screening, tfidf_ranker
+from .stopping import recall_at, stopping_point
+
+DEFAULT_SIMULATION_DIR = RESULTS_DIR / "screening"
+VARIANTS = ("full", "low_prevalence")
+#: Models run by ``python -m mlmap simulate``; ASReview's default model is run by its own script.
+MODELS = ("minilm", "tfidf")
+ASREVIEW_MODEL = "asreview_elas_u4"
+SUMMARY_COLUMNS = ["variant", "model", "seed_set", "wss95", "docs_for_95_recall", "stop_at", "recall_at_stop"]
+
+
+def variant_frame(df: pd.DataFrame, variant: str, seed: int = SEED) -> pd.DataFrame:
+    """``id``, ``text``, ``label`` (INCLUDE as 0/1) of one variant's documents, in the data's order."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)} or all")
+    frame = pd.DataFrame({"id": df["id"].to_numpy(), "text": make_text(df).to_numpy(),
+                          "label": df["INCLUDE"].astype(int).to_numpy()})
+    if variant == "low_prevalence":
+        frame = frame[low_prevalence_subset(frame["label"].to_numpy(), 50, seed)]
+    return frame.reset_index(drop=True)
+
+
+def seed_sets(frame: pd.DataFrame, n_seed_sets: int, seed: int = SEED,
+              settings: LoopSettings = LOOP_SETTINGS) -> list[np.ndarray]:
+    """The seed sets' positions in ``frame``: the same for every model."""
+    return [seed_set(frame["label"].to_numpy(), seed + k, settings) for k in range(n_seed_sets)]
+
+
+def run_name(variant: str, model: str, k: int) -> str:
+    return f"{variant}-{model}-seed{k}.json"
+
+
+def write_design(store: Store, frames: dict[str, pd.DataFrame], sets: dict[str, list[np.ndarray]]) -> None:
+    """``variants.csv`` (variant, id) and ``seed_sets.csv`` (variant, seed_set, id): what every model, ASReview's too, starts from."""
+    atomic_write_text(store.path("variants.csv"), pd.concat(
+        [pd.DataFrame({"variant": v, "id": f["id"]}) for v, f in frames.items()]).to_csv(index=False))
+    rows = [pd.DataFrame({"variant": v, "seed_set": k, "id": frames[v]["id"].to_numpy()[positions]})
+            for v, positions_list in sets.items() for k, positions in enumerate(positions_list)]
+    atomic_write_text(store.path("seed_sets.csv"), pd.concat(rows).to_csv(index=False))
+
+
+def summarise_order(labels_in_order: np.ndarray) -> dict[str, Any]:
+    """WSS@95, documents needed for 95% recall, where the stopping rule fired and the recall there."""
+    labels = np.asarray(labels_in_order).astype(int)
+    scores = -np.arange(len(labels))  # already in screening order
+    stop = stopping_point(labels, len(labels), recall_target=0.95, confidence=0.95)
+    return {"wss95": round(wss(labels, scores, 0.95), 6), "docs_for_95_recall": documents_for_recall(labels, scores, 0.95),
+            "stop_at": stop, "recall_at_stop": round(recall_at(labels, stop), 6)}
+
+
+def load_orders(out: str | os.PathLike, df: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
+    """Every finished run under ``out``: variant, model, seed_set and the labels in screening order."""
+    store, rows = Store(out), []
+    frames = {v: variant_frame(df, v, seed).set_index("id") for v in VARIANTS}
+    for path in sorted(store.path("runs").glob("*.json")):
+        run = store.get("runs", path.name)
+        if not run.get("complete"):
+            continue
+        frame = frames[run["variant"]]
+        if sorted(run["ids"]) != sorted(frame.index):
+            raise RuntimeError(f"{path} does not screen exactly the documents of variant {run['variant']}")
+        rows.append({"variant": run["variant"], "model": run["model"], "seed_set": run["seed_set"],
+                     "labels": frame.loc[run["ids"], "label"].to_numpy()})
+    return pd.DataFrame(rows, columns=["variant", "model", "seed_set", "labels"])
+
+
+def write_summary(out: str | os.PathLike, df: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
+    """``summary.csv``: one row per finished (variant, model, seed set), recomputed from the saved orders."""
+    orders = load_orders(out, df, seed)
+    table = pd.DataFrame([{**row[["variant", "model", "seed_set"]].to_dict(), **summarise_order(row["labels"])}
+                          for _, row in orders.iterrows()], columns=SUMMARY_COLUMNS)
+    table["stop_at"] = table["stop_at"].astype("Int64")
+    table = table.sort_values(["variant", "model", "seed_set"]).reset_index(drop=True)
+    atomic_write_text(Store(out).path("summary.csv"), table.to_csv(index=False))
+    return table
+
+
+def run_simulations(
+    variants: Iterable[str] = VARIANTS,
+    models: Iterable[str] = MODELS,
+    n_seed_sets: int = 5,
+    out: str | os.PathLike = DEFAULT_SIMULATION_DIR,
+    seed: int = SEED,
+    model_name: str | None = None,
+    settings: LoopSettings = LOOP_SETTINGS,
+    df: pd.DataFrame | None = None,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Run (or resume) every (variant, model, seed set) not finished under ``out``; returns ``summary.csv``.
+
+    ``progress=None`` shows a bar on a terminal and a line per round elsewhere; ``False`` is silent.
+    """
+    variants, models = list(variants), list(models)
+    unknown = [m for m in models if m not in MODELS]
+    if unknown:
+        raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(MODELS)} "
+                         f"({ASREVIEW_MODEL} runs with scripts/asreview_simulate.py)")
+    df = load_labels() if df is None else df
+    store = Store(out)
+    frames = {v: variant_frame(df, v, seed) for v in VARIANTS}
+    sets = {v: seed_sets(frames[v], n_seed_sets, seed, settings) for v in VARIANTS}
+    write_design(store, frames, sets)
+    rankers = {"tfidf": tfidf_ranker}
+    if "minilm" in models:
+        rankers["minilm"] = FineTunedRanker(model_name, settings)
+    show = sys.stderr.isatty() if progress is None else progress
+    started, commit = datetime.now(timezone.utc), current_commit()
+    jobs = [(v, m, k) for v in variants for m in models for k in range(n_seed_sets)]
+    with tqdm(total=len(jobs), disable=not show, unit="run", desc="simulate", smoothing=0) as bar:
+        for variant, model, k in jobs:
+            name, frame = run_name(variant, model, k), frames[variant]
+            saved = store.get("runs", name)
+            if saved is not None and saved.get("complete"):
+                bar.update(1)
+                continue
+            ids = frame["id"].tolist()
+            position = {doc: i for i, doc in enumerate(ids)}
+            state = None if saved is None else {"order": [position[i] for i in saved["ids"]], "rounds": saved["rounds"],
+                                                "ranking": [position[i] for i in saved["ranking"]]}
+            if state is not None and state["order"][: len(sets[variant][k])] != sets[variant][k].tolist():
+                raise RuntimeError(f"{store.path('runs', name)} started from another seed set; remove it or use another --out")
+            spent = 0.0 if saved is None else saved["seconds"]
+            start = time.perf_counter()
+
+            rounds = [] if state is None else state["rounds"]
+
+            def save(s: dict[str, Any], complete: bool = False) -> None:
+                rounds[:] = s["rounds"]
+                unit = {"variant": variant, "model": model, "seed_set": k, "complete": complete,
+                        "ids": [ids[i] for i in s["order"]], "rounds": s["rounds"],
+                        "seconds": round(spent + time.perf_counter() - start, 1)}
+                if not complete:
+                    unit["ranking"] = [ids[i] for i in s["ranking"]]
+                store.put(unit, "runs", name)
+
+            def report(screened: int, total: int) -> None:
+                message = f"{variant} {model} seed set {k}: {screened}/{total} screened"
+                if show:
+                    bar.set_postfix_str(message)
+                elif progress is None:
+                    print(f"{datetime.now():%H:%M:%S} {message}", file=sys.stderr, flush=True)
+
+            order = simulate_screening(frame["text"].tolist(), frame["label"].to_numpy(), sets[variant][k], rankers[model],
+                                       settings, seed=seed + 1000 * k, state=state, save=save, on_round=report)
+            save({"order": order.tolist(), "rounds": list(rounds)}, complete=True)
+            bar.update(1)
+    summary = write_summary(out, df, seed)
+    record = store.get("run.json") or {"runs": []}
+    finished = datetime.now(timezone.utc)
+    record["runs"].append({
+        "command": "python -m mlmap simulate " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["simulate"] else "mlmap.run_simulations(...)",
+        "commit": commit, "started": started.isoformat(timespec="seconds"), "finished": finished.isoformat(timespec="seconds"),
+        "wall_seconds": round((finished - started).total_seconds()), "variants": variants, "models": models,
+        "seed_sets": n_seed_sets, "seed": seed, "settings": asdict(settings), "machine": machine_description()})
+    atomic_write_text(store.path("run.json"), json.dumps(record, indent=1))
+    return summary

@@ -1,0 +1,174 @@
+"""Simulated prioritised screening and the stopping rule: hand-made orders, a recording ranker, a tiny model."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import hypergeom
+
+from mlmap import simulation, simulation_runs, stopping
+
+SMALL = simulation.LoopSettings(seed_relevant=2, seed_irrelevant=2, min_batch=5, growth=0.5, max_length=32,
+                                epochs=1, min_steps=2, batch_size=8)
+
+
+def test_batch_schedule_grows_and_epochs_give_enough_steps():
+    settings = simulation.LoopSettings(min_batch=50, growth=0.2)
+    assert settings.next_batch(10, 1000) == 50
+    assert settings.next_batch(500, 1000) == 100
+    assert settings.next_batch(990, 1000) == 10  # never past the end
+    assert settings.epochs_for(10) == 40  # one step per epoch: 40 epochs for 40 steps
+    assert settings.epochs_for(1000) == 3
+
+
+def test_seed_sets_and_the_low_prevalence_subset():
+    labels = np.r_[np.ones(60), np.zeros(140)].astype(int)
+    seeds = simulation.seed_set(labels, seed=3)
+    assert labels[seeds].tolist() == [1] * 5 + [0] * 5 and len(set(seeds)) == 10
+    assert (simulation.seed_set(labels, seed=3) == seeds).all()
+    keep = simulation.low_prevalence_subset(labels, 50, seed=1)
+    assert keep[labels == 0].all() and labels[keep].sum() == 50
+    assert (simulation.low_prevalence_subset(labels, 50, seed=1) == keep).all()
+    with pytest.raises(ValueError, match="relevant"):
+        simulation.seed_set(labels[:3], seed=0)
+
+
+class RecordingRanker:
+    """Scores documents by how often 'tax' occurs; records what each round was given."""
+
+    def __init__(self, texts, labels):
+        self.calls, self.truth = [], dict(zip(texts, labels))
+
+    def __call__(self, train_texts, train_labels, other_texts, seed):
+        self.calls.append((list(train_texts), list(train_labels), list(other_texts)))
+        return np.array([t.count("tax") + 0.01 * (len(t) % 7) for t in other_texts], dtype=float)
+
+
+def _corpus(n=60, relevant_every=4):
+    texts = [f"doc {i} " + ("tax " if i % relevant_every == 0 else "forest ") * (1 + i % 3) for i in range(n)]
+    labels = np.array([int(i % relevant_every == 0) for i in range(n)])
+    return texts, labels
+
+
+def test_the_loop_reveals_labels_only_of_screened_documents():
+    texts, labels = _corpus()
+    ranker = RecordingRanker(texts, labels)
+    seeds = simulation.seed_set(labels, 0, SMALL)
+    order = simulation.simulate_screening(texts, labels, seeds, ranker, SMALL, seed=0)
+    assert sorted(order) == list(range(len(texts))) and order[:4].tolist() == seeds.tolist()
+    screened = 4
+    for train_texts, train_labels, other in ranker.calls:
+        revealed = [texts[i] for i in order[:screened]]
+        assert train_texts == revealed and train_labels == [ranker.truth[t] for t in revealed]
+        assert not set(other) & set(train_texts) and len(other) + screened == len(texts)
+        screened += SMALL.next_batch(screened, len(texts))
+    # no model is trained once every relevant document has been screened
+    last_trained = len(ranker.calls[-1][0])
+    assert labels[order[:last_trained]].sum() < labels.sum()
+
+
+def test_an_interrupted_simulation_resumes_to_the_same_order():
+    texts, labels = _corpus()
+    seeds = simulation.seed_set(labels, 1, SMALL)
+    full = simulation.simulate_screening(texts, labels, seeds, RecordingRanker(texts, labels), SMALL, seed=0)
+    saved = []
+
+    def save_then_die(state):
+        saved.append(json.loads(json.dumps(state)))  # what went to disk
+        if len(saved) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        simulation.simulate_screening(texts, labels, seeds, RecordingRanker(texts, labels), SMALL, seed=0, save=save_then_die)
+    ranker = RecordingRanker(texts, labels)
+    resumed = simulation.simulate_screening(texts, labels, seeds, ranker, SMALL, seed=0, state=saved[-1])
+    assert resumed.tolist() == full.tolist()
+    assert len(ranker.calls[0][0]) == len(saved[-1]["order"])  # it went on from the saved round
+
+
+def test_the_loop_with_a_tiny_fine_tuned_model(tiny_encoder_dir):
+    texts, labels = _corpus(40)
+    ranker = simulation.FineTunedRanker(tiny_encoder_dir, SMALL)
+    order = simulation.simulate_screening(texts, labels, simulation.seed_set(labels, 0, SMALL), ranker, SMALL, seed=0)
+    assert sorted(order) == list(range(40))
+
+
+def test_stopping_rule_p_values_by_hand():
+    # 20 relevant documents first, then 200 irrelevant ones, of 1,000 in all
+    labels = np.r_[np.ones(20), np.zeros(200)].astype(int)
+    screened, p = stopping.stopping_p_values(labels, 1000, recall_target=0.95)
+    assert screened[-1] == 220 and (np.diff(p[20:]) <= 1e-12).all()  # each irrelevant document lowers p
+    # by hand: the last n screened documents as a random draw from the N - (220 - n) documents not
+    # screened before them; missing 95% recall means at least floor(20 / 0.95 + 1) - (20 - found in
+    # the draw) relevant ones among those; p is the smallest chance of so few found over every n
+    by_hand = min(hypergeom.cdf(max(0, n - 200), 1000 - (220 - n), np.floor(20 / 0.95 + 1 - (20 - max(0, n - 200))), n)
+                  for n in range(1, 221))
+    assert p[-1] == pytest.approx(by_hand)
+    assert hypergeom.cdf(0, 980, 2, 200) == pytest.approx(by_hand)  # the urn of the 200 irrelevant documents
+    assert stopping.stopping_point(labels, 1000) is None or stopping.stopping_point(labels, 1000) > 20
+    # with few documents left unscreened the rule stops; on a 5,000-document search it must not
+    assert stopping.stopping_point(np.r_[np.ones(20), np.zeros(300)].astype(int), 330) is not None
+    assert stopping.stopping_point(np.r_[np.ones(20), np.zeros(300)].astype(int), 5000) is None
+    with pytest.raises(ValueError, match="smaller"):
+        stopping.stopping_p_values(labels, 10)
+    with pytest.raises(ValueError, match="0/1"):
+        stopping.stopping_p_values(np.array([0, 2]), 10)
+
+
+def test_consecutive_irrelevant_heuristic_and_recall_at():
+    labels = np.array([1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0])
+    assert stopping.consecutive_irrelevant_stop(labels, 3) == 7
+    assert stopping.consecutive_irrelevant_stop(labels, 4) == 12
+    assert stopping.consecutive_irrelevant_stop(labels, 5) is None
+    assert stopping.recall_at(labels, 7) == pytest.approx(2 / 3)
+    assert stopping.recall_at(labels, None) == 1.0
+
+
+def _labels_frame(n=160, relevant=60):
+    rng = np.random.default_rng(0)
+    words = "carbon emissions building subsidy transport label energy".split()
+    rows = []
+    for i in range(n):
+        include = int(i < relevant)
+        text = " ".join(rng.choice(words, 5)) + (" tax policy" if include else " physics")
+        rows.append([f"W{i}", f"title {i}", text, float(include)])
+    return pd.DataFrame(rows, columns=["id", "title", "abstract", "INCLUDE"])
+
+
+def test_run_simulations_resumes_and_summarises(tmp_path):
+    df = _labels_frame()
+    summary = simulation_runs.run_simulations(models=["tfidf"], n_seed_sets=2, out=tmp_path, settings=SMALL, df=df,
+                                              progress=False)
+    assert list(summary.columns) == simulation_runs.SUMMARY_COLUMNS
+    assert len(summary) == 4 and set(summary["variant"]) == {"full", "low_prevalence"}
+    design = pd.read_csv(tmp_path / "variants.csv")
+    low = design[design["variant"] == "low_prevalence"]["id"]
+    assert df.set_index("id").loc[low, "INCLUDE"].sum() == 50 and len(low) == 150
+    # every run screens each of its variant's documents once, starting from its seed set
+    sets = pd.read_csv(tmp_path / "seed_sets.csv")
+    for path in (tmp_path / "runs").glob("*.json"):
+        run = json.loads(path.read_text())
+        assert run["complete"] and sorted(run["ids"]) == sorted(design[design["variant"] == run["variant"]]["id"])
+        seeds = sets[(sets["variant"] == run["variant"]) & (sets["seed_set"] == run["seed_set"])]["id"].tolist()
+        assert run["ids"][: len(seeds)] == seeds
+    # the summary is recomputed from the orders
+    row = summary.iloc[0]
+    run = json.loads((tmp_path / "runs" / simulation_runs.run_name(row["variant"], "tfidf", row["seed_set"])).read_text())
+    truth = df.set_index("id").loc[run["ids"], "INCLUDE"].to_numpy()
+    assert row["docs_for_95_recall"] == int(np.argmax(np.cumsum(truth) >= np.ceil(0.95 * truth.sum())) + 1)
+    # an interrupted run (saved mid-way) is finished from where it stopped; finished ones are not rerun
+    name = tmp_path / "runs" / simulation_runs.run_name("full", "tfidf", 0)
+    finished = json.loads(name.read_text())
+    rounds = finished["rounds"][:1]
+    partial = {**finished, "complete": False, "ids": finished["ids"][: rounds[0]["screened"]], "rounds": rounds,
+               "ranking": finished["ids"][4:]}
+    name.write_text(json.dumps(partial))
+    again = simulation_runs.run_simulations(models=["tfidf"], n_seed_sets=2, out=tmp_path, settings=SMALL, df=df,
+                                            progress=False)
+    assert json.loads(name.read_text())["ids"] == finished["ids"]
+    pd.testing.assert_frame_equal(again, summary)
+    with pytest.raises(ValueError, match="asreview"):
+        simulation_runs.run_simulations(models=["asreview_elas_u4"], out=tmp_path, df=df)
