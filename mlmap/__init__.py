@@ -12,6 +12,8 @@ module per job:
 - ``folds``: stratified fold assignments;                 ``baselines``: TF-IDF and frozen embeddings
 - ``targets``: the map's three targets;                   ``cv``: nested cross-validation (``python -m mlmap cv``)
 - ``cv_results``: a run's files, scores and record;       ``screening``: WSS, RRF, recall thresholds
+- ``simulation``: the screening loop, a model retrained;  ``simulation_runs``: the committed simulations (``python -m mlmap simulate``)
+- ``stopping``: when a reviewer may stop screening
 """
 
 from .baselines import sentence_embeddings, tfidf_features
@@ -53,6 +55,9 @@ from .screening import (
     threshold_for_recall,
     wss,
 )
+from .simulation import LOOP_SETTINGS, FineTunedRanker, LoopSettings, simulate_screening, tfidf_ranker
+from .simulation_runs import run_simulations
+from .stopping import consecutive_irrelevant_stop, recall_at, stopping_p_values, stopping_point
 from .tokenizing import BERT_MAX_LENGTH, hf_tokenize_data, load_tokenizer
 from .trainer import CustomTrainer
 from .training import fine_tune, make_training_args, model_cache_key
@@ -63,6 +68,7 @@ __all__ = [
     "DEFAULT_CACHE_DIR",
     "DEFAULT_DATA_SOURCE",
     "LABELS_SHA256",
+    "LOOP_SETTINGS",
     "MULTILABEL_PROBLEM",
     "PAD_MULTIPLE",
     "RESULTS_DIR",
@@ -71,6 +77,8 @@ __all__ = [
     "CustomTrainer",
     "DataError",
     "FineTuneSettings",
+    "FineTunedRanker",
+    "LoopSettings",
     "ModelNotFoundError",
     "SearchSpace",
     "assign_folds",
@@ -80,6 +88,7 @@ __all__ = [
     "bundled_model_path",
     "compute_metrics",
     "compute_pos_weight",
+    "consecutive_irrelevant_stop",
     "documents_for_recall",
     "f1_at_thresholds",
     "fetch_data",
@@ -96,14 +105,20 @@ __all__ = [
     "predict_proba",
     "prepare_targets",
     "probabilities_from_logits",
+    "recall_at",
     "recall_curve",
     "resolve_model",
     "rrf",
     "run_cv",
+    "run_simulations",
     "screening_order",
     "screening_split",
     "sentence_embeddings",
+    "simulate_screening",
+    "stopping_p_values",
+    "stopping_point",
     "tfidf_features",
+    "tfidf_ranker",
     "threshold_for_recall",
     "wss",
 ]
