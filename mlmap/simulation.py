@@ -34,14 +34,19 @@ class LoopSettings:
     seed_irrelevant: int = 5
     #: each round screens max(min_batch, growth x documents screened so far)
     min_batch: int = 50
-    growth: float = 0.2
+    growth: float = 0.3
     #: the fine-tuned model: from the pretrained model in every round, on titles and the first 256 tokens
     max_length: int = 256
     learning_rate: float = 1e-4
-    epochs: int = 3
+    epochs: int = 2
     #: at least this many optimizer steps, so that the first rounds (a few dozen labels) learn something
-    min_steps: int = 40
+    min_steps: int = 20
     batch_size: int = 16
+    #: the fine-tuned model trains on a class-balanced sample of the screened documents, drawn afresh
+    #: each round: every relevant one (up to a quarter of max_train) and up to this many irrelevant
+    #: ones per relevant one, at most max_train in all; this bounds the cost of a round
+    irrelevant_per_relevant: float = 3.0
+    max_train: int = 600
 
     def next_batch(self, screened: int, total: int) -> int:
         """How many documents the next round screens."""
@@ -62,6 +67,17 @@ class Ranker(Protocol):
 
     def __call__(self, train_texts: Sequence[str], train_labels: np.ndarray, other_texts: Sequence[str],
                  seed: int) -> np.ndarray: ...
+
+
+def training_sample(labels: np.ndarray, seed: int, settings: LoopSettings = LOOP_SETTINGS) -> np.ndarray:
+    """Positions of the screened documents a fine-tuned model trains on this round (see :class:`LoopSettings`)."""
+    labels = np.asarray(labels).astype(int)
+    relevant, irrelevant = np.flatnonzero(labels == 1), np.flatnonzero(labels == 0)
+    rng = np.random.default_rng(seed)
+    n_relevant = min(len(relevant), int(settings.max_train / (1 + settings.irrelevant_per_relevant)))
+    n_irrelevant = min(len(irrelevant), settings.max_train - n_relevant,
+                       math.ceil(settings.irrelevant_per_relevant * max(n_relevant, 1)))
+    return np.sort(np.r_[rng.choice(relevant, n_relevant, replace=False), rng.choice(irrelevant, n_irrelevant, replace=False)])
 
 
 def seed_set(labels: np.ndarray, seed: int, settings: LoopSettings = LOOP_SETTINGS) -> np.ndarray:
@@ -139,7 +155,8 @@ def tfidf_ranker(train_texts: Sequence[str], train_labels: np.ndarray, other_tex
 
 
 class FineTunedRanker:
-    """Fine-tunes the pretrained model on the screened documents (from scratch every round): P(relevant)."""
+    """Fine-tunes the pretrained model on a balanced sample of the screened documents (from scratch every
+    round, see :func:`training_sample`): P(relevant)."""
 
     def __init__(self, model_name: str | None = None, settings: LoopSettings = LOOP_SETTINGS,
                  output_dir: str | None = None) -> None:
@@ -155,7 +172,8 @@ class FineTunedRanker:
         from .training import fine_tune
 
         s = self.settings
-        train = pd.DataFrame({"text": list(train_texts), "labels": np.asarray(train_labels).astype(int)})
+        sample = training_sample(train_labels, seed, s)
+        train = pd.DataFrame({"text": [train_texts[i] for i in sample], "labels": np.asarray(train_labels).astype(int)[sample]})
         trainer = fine_tune(train, model_name=self.model_name, max_length=s.max_length, learning_rate=s.learning_rate,
                             num_train_epochs=s.epochs_for(len(train)), per_device_train_batch_size=s.batch_size,
                             seed=seed, output_dir=self.output_dir, disable_tqdm=True, logging_strategy="no")

@@ -20,8 +20,21 @@ def test_batch_schedule_grows_and_epochs_give_enough_steps():
     assert settings.next_batch(10, 1000) == 50
     assert settings.next_batch(500, 1000) == 100
     assert settings.next_batch(990, 1000) == 10  # never past the end
-    assert settings.epochs_for(10) == 40  # one step per epoch: 40 epochs for 40 steps
-    assert settings.epochs_for(1000) == 3
+    assert settings.epochs_for(10) == 20  # one step per epoch: 20 epochs for 20 steps
+    assert settings.epochs_for(1000) == 2
+
+
+def test_training_sample_is_balanced_bounded_and_fresh_each_round():
+    settings = simulation.LoopSettings(irrelevant_per_relevant=3.0, max_train=600)
+    labels = np.r_[np.ones(48), np.zeros(600)].astype(int)
+    sample = simulation.training_sample(labels, seed=0, settings=settings)
+    assert labels[sample].sum() == 48 and len(sample) == 48 * 4 and len(set(sample)) == len(sample)
+    assert not (simulation.training_sample(labels, seed=1, settings=settings) == sample).all()
+    few = np.r_[np.ones(20), np.zeros(40)].astype(int)
+    assert len(simulation.training_sample(few, 0, settings)) == 60  # small sets are kept whole
+    many = np.r_[np.ones(500), np.zeros(600)].astype(int)
+    sample = simulation.training_sample(many, 0, settings)
+    assert len(sample) == 600 and many[sample].sum() == 150
 
 
 def test_seed_sets_and_the_low_prevalence_subset():
