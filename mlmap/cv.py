@@ -31,6 +31,7 @@ from .caching import atomic_write_text
 from .cv_results import MODELS, Store, current_commit, record_run, rounded, write_summaries
 from .data import load_labels, make_text
 from .folds import assign_folds, inner_split
+from .hardware import bf16_supported, check_same_precision
 from .metrics import best_thresholds, f1_at_thresholds
 from .models import resolve_model
 from .paths import PROJECT_ROOT, RESULTS_DIR
@@ -139,7 +140,10 @@ class FoldRunner:
         test = self.frame[self.folds == fold].reset_index(drop=True)
         for model in models:
             name = f"{self.target}-fold{fold}-{model}.json"
-            if self.store.get("folds", name) is not None:
+            saved = self.store.get("folds", name)
+            if saved is not None:
+                if model == "minilm":
+                    check_same_precision(saved, str(self.store.path("folds", name)))
                 self.progress(f"{self.target} fold {fold} {model}: done before", self.work(model, len(train)))
                 continue
             start = time.perf_counter()
@@ -151,6 +155,7 @@ class FoldRunner:
             proba = self.refit_and_predict(model, selected, train, test)
             self.store.put({
                 "target": self.target, "fold": fold, "model": model, "selected": selected,
+                **({"bf16": bf16_supported()} if model == "minilm" else {}),
                 "ids": test["id"].tolist(), "proba": rounded(proba),
                 "seconds": round(time.perf_counter() - start, 1),
             }, "folds", name)
@@ -199,10 +204,12 @@ def select_minilm(runner: FoldRunner, inner_train: pd.DataFrame, inner_val: pd.D
     for lr in space.learning_rates:
         name = f"{runner.target}-fold{fold}-minilm-lr{lr:g}.json"
         trial = runner.store.get("trials", name)
-        if trial is None:
+        if trial is not None:
+            check_same_precision(trial, str(runner.store.path("trials", name)))
+        else:
             start = time.perf_counter()
             by_epoch = minilm_trial(inner_train, inner_val, space, lr, runner.model_name, runner.seed)
-            trial = runner.store.put({"learning_rate": lr, "ids": inner_val["id"].tolist(),
+            trial = runner.store.put({"learning_rate": lr, "ids": inner_val["id"].tolist(), "bf16": bf16_supported(),
                                       "epochs": {str(e): rounded(p) for e, p in by_epoch.items()},
                                       "seconds": round(time.perf_counter() - start, 1)}, "trials", name)
         if trial["ids"] != inner_val["id"].tolist():

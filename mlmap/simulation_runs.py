@@ -26,6 +26,7 @@ from tqdm import tqdm
 from .caching import atomic_write_text
 from .cv_results import Store, current_commit, machine_description
 from .data import load_labels, make_text
+from .hardware import bf16_supported, check_same_precision
 from .paths import RESULTS_DIR
 from .recipe import SEED
 from .screening import documents_for_recall, wss
@@ -148,6 +149,8 @@ def run_simulations(
             position = {doc: i for i, doc in enumerate(ids)}
             state = None if saved is None else {"order": [position[i] for i in saved["ids"]], "rounds": saved["rounds"],
                                                 "ranking": [position[i] for i in saved["ranking"]]}
+            if saved is not None and model == "minilm":
+                check_same_precision(saved, str(store.path("runs", name)))
             if state is not None and state["order"][: len(sets[variant][k])] != sets[variant][k].tolist():
                 raise RuntimeError(f"{store.path('runs', name)} started from another seed set; remove it or use another --out")
             spent = 0.0 if saved is None else saved["seconds"]
@@ -158,6 +161,7 @@ def run_simulations(
             def save(s: dict[str, Any], complete: bool = False) -> None:
                 rounds[:] = s["rounds"]
                 unit = {"variant": variant, "model": model, "seed_set": k, "complete": complete,
+                        **({"bf16": bf16_supported()} if model == "minilm" else {}),
                         "ids": [ids[i] for i in s["order"]], "rounds": s["rounds"],
                         "seconds": round(spent + time.perf_counter() - start, 1)}
                 if not complete:

@@ -170,3 +170,26 @@ def test_committed_scores_recompute_from_out_of_fold_probabilities():
     assert set(summary["target"]) == set(cv.TARGETS) and set(summary["model"]) == set(cv.MODELS)
     assert summary.groupby(["target", "model"]).size().eq(3).all(), "every target and model needs its 3 outer folds"
     assert_summary_recomputes(results, mlmap.load_labels())
+
+
+def test_a_run_is_not_continued_in_another_precision(tmp_path, labelled_df, tiny_encoder_dir):
+    _run(tmp_path, labelled_df, tiny_encoder_dir, targets=("include",), models=("minilm",))
+    here = mlmap_bf16()
+    fold_unit = tmp_path / "folds" / "include-fold0-minilm.json"
+    for kind in ("folds", "trials"):  # a saved trial is read only when its fold is not finished
+        path = next((tmp_path / kind).glob("include-fold0-minilm*.json"))
+        unit = json.loads(path.read_text())
+        assert unit["bf16"] == here
+        path.write_text(json.dumps({**unit, "bf16": not here}))
+        with pytest.raises(RuntimeError, match="this machine trains in"):
+            _run(tmp_path, labelled_df, tiny_encoder_dir, targets=("include",), models=("minilm",))
+        path.write_text(json.dumps(unit))
+        fold_unit.unlink(missing_ok=True)
+    _run(tmp_path, labelled_df, tiny_encoder_dir, targets=("include",), models=("minilm",))  # as it was: resumes
+    assert fold_unit.is_file()
+
+
+def mlmap_bf16() -> bool:
+    from mlmap.hardware import bf16_supported
+
+    return bf16_supported()
