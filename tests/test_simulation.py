@@ -201,3 +201,32 @@ def test_a_fine_tuned_run_is_not_continued_in_another_precision(tmp_path, tiny_e
     with pytest.raises(RuntimeError, match="this machine trains in"):
         simulation_runs.run_simulations(["full"], ["minilm"], n_seed_sets=1, out=tmp_path, model_name=tiny_encoder_dir,
                                         settings=SMALL, df=df, progress=False)
+
+
+@pytest.mark.integration
+def test_committed_simulations_start_from_their_seed_sets_and_summaries_recompute():
+    """results/screening (made by `make simulate` and `make asreview-sim`): design, seed sets and every summary row."""
+    import mlmap
+
+    results, df = mlmap.RESULTS_DIR / "screening", mlmap.load_labels()
+    sets = pd.read_csv(results / "seed_sets.csv")
+    for variant in simulation_runs.VARIANTS:
+        frame = simulation_runs.variant_frame(df, variant)
+        expected = simulation_runs.seed_sets(frame, sets["seed_set"].nunique())
+        for k, positions in enumerate(expected):
+            assert sets.query("variant == @variant and seed_set == @k")["id"].tolist() == frame["id"].to_numpy()[positions].tolist()
+    summary = pd.read_csv(results / "summary.csv")
+    for model in ("tfidf", simulation_runs.ASREVIEW_MODEL):
+        assert summary[summary["model"] == model].groupby("variant").size().to_dict() == {"full": 5, "low_prevalence": 5}
+    orders = simulation_runs.load_orders(results, df)
+    assert len(orders) == len(summary)
+    for _, run in orders.iterrows():
+        row = summary.query("variant == @run.variant and model == @run.model and seed_set == @run.seed_set").iloc[0]
+        recomputed = simulation_runs.summarise_order(run["labels"])
+        assert recomputed["docs_for_95_recall"] == row["docs_for_95_recall"] and recomputed["stop_at"] == row["stop_at"]
+        assert recomputed["wss95"] == pytest.approx(row["wss95"], abs=1e-6)
+        assert recomputed["recall_at_stop"] == pytest.approx(row["recall_at_stop"], abs=1e-6)
+    for path in (results / "runs").glob("*.json"):
+        run = json.loads(path.read_text())
+        seeds = sets.query("variant == @run['variant'] and seed_set == @run['seed_set']")["id"].tolist()
+        assert sorted(run["ids"][: len(seeds)]) == sorted(seeds), path.name
