@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     simulate.add_argument("--model", help="pretrained model to fine-tune (default: $MLMAP_MODEL, else the bundled all-MiniLM-L6-v2)")
     simulate.add_argument("--out", default=str(RESULTS_DIR / "screening"), help="results folder (default results/screening)")
     simulate.add_argument("--summary-only", action="store_true",
-                          help="only recompute summary.csv from the saved runs (e.g. after scripts/asreview_simulate.py)")
+                          help="only recompute summary.csv from the saved runs (e.g. after scripts/asreview/simulate.py)")
     args = parser.parse_args(argv)
     try:
         if args.command == "cv":

@@ -4,7 +4,7 @@ Two variants of the screening data: ``full`` (all 1,500 documents, 36% relevant)
 ``low_prevalence`` (every irrelevant document and 50 relevant ones drawn once, about 5% relevant,
 closer to a real search). Each model screens each variant from the same seed sets. Every run is a
 JSON file under ``runs/`` holding the screening order by document ``id`` (no texts), saved after
-every round; ``summary.csv`` is recomputed from them. ASReview's runs (``scripts/asreview_simulate.py``,
+every round; ``summary.csv`` is recomputed from them. ASReview's runs (``scripts/asreview/simulate.py``,
 in its own environment) are written in the same form and summarised with the others.
 """
 
@@ -126,7 +126,7 @@ def run_simulations(
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(MODELS)} "
-                         f"({ASREVIEW_MODEL} runs with scripts/asreview_simulate.py)")
+                         f"({ASREVIEW_MODEL} runs with scripts/asreview/simulate.py)")
     df = load_labels() if df is None else df
     store = Store(out)
     frames = {v: variant_frame(df, v, seed) for v in VARIANTS}
