@@ -25,7 +25,15 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 data: setup
 	$(BIN)/python -m mlmap fetch-data
 
+# The execution cache keys each chapter on its code alone, so new committed results/ (read by the
+# cv, screening and stopping chapters) would leave their old outputs on the page: when results/ has
+# changed since the last build, execute every chapter again.
+RESULTS_STAMP := .cache/book-results.sha256
 book: setup data
+	@mkdir -p .cache; now=$$(find results -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64); \
+	if [ -d .jupyter_cache ] && [ "$$(cat $(RESULTS_STAMP) 2>/dev/null)" != "$$now" ]; then \
+	  echo "results/ changed since the last build: every chapter executes again"; rm -rf .jupyter_cache; fi; \
+	echo "$$now" > $(RESULTS_STAMP)
 	$(BIN)/jupyter-book build . -W --keep-going
 
 test: setup data thebe-js
