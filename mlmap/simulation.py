@@ -124,7 +124,8 @@ def simulate_screening(texts: Sequence[str], labels: np.ndarray, seed_positions:
         order = np.asarray(state["order"])
         if labels[order].sum() == n_relevant and "ranking" in state:
             # every relevant document is found: the rest keep the last ranking's order
-            state["order"] += [i for i in state["ranking"] if i not in set(state["order"])]
+            screened = set(state["order"])
+            state["order"] += [i for i in state["ranking"] if i not in screened]
             break
         rest = np.setdiff1d(np.arange(total), order)
         started = time.perf_counter()
