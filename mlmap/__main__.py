@@ -83,6 +83,14 @@ def _predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo_corpus(args: argparse.Namespace) -> int:
+    from .evidence_map import build_demo_corpus
+
+    predictions = build_demo_corpus(args.out, args.cv_dir, args.models_dir, args.model, args.seed)
+    print(f"{len(predictions)} documents, {int(predictions['pred_INCLUDE'].sum())} predicted relevant; results in {args.out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mlmap", description="Helpers of the mlmap book.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -153,6 +161,16 @@ def main(argv: list[str] | None = None) -> int:
     predict.add_argument("--batch-size", type=int, default=16, help="documents per forward pass (default 16)")
     predict.add_argument("--title-column", help="the title column (default: found by name)")
     predict.add_argument("--abstract-column", help="the abstract column (default: found by name)")
+    demo = commands.add_parser(
+        "demo-corpus", help="the map chapter's predictions of the labelled documents (results/map)",
+        description="P(relevant) from the cross-validation's out-of-fold probabilities, codes out-of-fold for coded "
+                    "documents and from final code models (trained on all coded documents) for the rest. Writes ids, "
+                    "probabilities and decisions, never texts.")
+    demo.add_argument("--out", default=str(RESULTS_DIR / "map"), help="results folder (default results/map)")
+    demo.add_argument("--cv-dir", default=str(RESULTS_DIR / "cv"), help="the cross-validation results (default results/cv)")
+    demo.add_argument("--models-dir", default=".cache/final-models", help="where the final code models are kept or trained")
+    demo.add_argument("--model", help="pretrained model to fine-tune (default: $MLMAP_MODEL, else the bundled all-MiniLM-L6-v2)")
+    demo.add_argument("--seed", type=int, default=SEED, help=f"seed of the final models' selection and training (default {SEED})")
     args = parser.parse_args(argv)
     try:
         if args.command == "cv":
@@ -163,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
             return _train(args)
         if args.command == "predict":
             return _predict(args)
+        if args.command == "demo-corpus":
+            return _demo_corpus(args)
         path = fetch_data(args.source, args.dest)
     except KeyboardInterrupt:
         print("interrupted: run the same command again to continue", file=sys.stderr)
