@@ -11,7 +11,7 @@ REQUIREMENTS ?= requirements.txt
 THEBE_VERSION := $(shell sed -n 's/^THEBE_VERSION = "\(.*\)"/\1/p' _ext/thebe_pin.py)
 THEBE_TGZ := .thebe/thebe-$(THEBE_VERSION).tgz
 
-.PHONY: setup data book test test-unit thebe-js serve bench cv simulate asreview-sim binder-test clean
+.PHONY: setup data book test test-unit thebe-js serve bench bench-corpus cv simulate asreview-sim binder-test clean
 
 setup: $(STAMP)
 
@@ -57,6 +57,10 @@ serve: book thebe-js
 bench: setup data
 	$(BIN)/python benchmarks/bench_training.py
 	$(BIN)/python benchmarks/bench_predict_scale.py
+
+# `python -m mlmap predict` on 50,000 resampled real abstracts, in a fresh process: docs/s and memory
+bench-corpus: setup data
+	$(BIN)/python benchmarks/bench_predict_corpus.py
 
 # the nested cross-validation behind book/cv.md, rerun into CV_OUT and compared with the committed
 # results/cv: about 85 minutes on 2 cores with bf16 (twice that without). Every finished unit is saved,

@@ -15,7 +15,8 @@ module per job:
 - ``simulation``: the screening loop, a model retrained;  ``simulation_runs``: the committed simulations (``python -m mlmap simulate``)
 - ``stopping``: when a reviewer may stop screening;        ``documents``: CSV, Parquet, Feather, RIS, OpenAlex files
 - ``saved_models``: a model folder and its thresholds;    ``final_models``: trained on all labels (``python -m mlmap train``)
-- ``corpus``: predicting a corpus file (``python -m mlmap predict``)
+- ``corpus``: predicting a corpus file (``python -m mlmap predict``); ``evidence_map``: map counts, the demo corpus
+- ``screen_search``: the next batch of your own search, and the stopping rule's verdict (``python -m mlmap screen``)
 """
 
 from .baselines import sentence_embeddings, tfidf_features
@@ -52,6 +53,7 @@ from .paths import DEFAULT_CACHE_DIR, RESULTS_DIR
 from .predicting import PAD_MULTIPLE, predict_proba, probabilities_from_logits
 from .recipe import BOOK_SETTINGS, SEED, FineTuneSettings, screening_split
 from .saved_models import ModelFolderError, SavedClassifier, load_saved_classifier, save_classifier
+from .screen_search import ScreeningResult, ScreenSettings, StoppingVerdict, screen, stopping_verdict
 from .screening import (
     bootstrap_recall_interval,
     documents_for_recall,
@@ -90,7 +92,10 @@ __all__ = [
     "ModelNotFoundError",
     "PredictionSummary",
     "SavedClassifier",
+    "ScreenSettings",
+    "ScreeningResult",
     "SearchSpace",
+    "StoppingVerdict",
     "assign_folds",
     "best_f1_threshold",
     "bf16_supported",
@@ -127,12 +132,14 @@ __all__ = [
     "run_cv",
     "run_simulations",
     "save_classifier",
+    "screen",
     "screening_order",
     "screening_split",
     "sentence_embeddings",
     "simulate_screening",
     "stopping_p_values",
     "stopping_point",
+    "stopping_verdict",
     "tfidf_features",
     "tfidf_ranker",
     "threshold_for_recall",

@@ -1,4 +1,4 @@
-"""Command line: ``python -m mlmap fetch-data``, ``cv``, ``simulate``, ``train`` and ``predict`` (see ``--help`` of each)."""
+"""Command line: ``python -m mlmap fetch-data``, ``cv``, ``simulate``, ``train``, ``predict``, ``screen`` and ``demo-corpus``."""
 
 from __future__ import annotations
 
@@ -83,6 +83,30 @@ def _predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _screen(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .documents import output_format, write_documents
+    from .screen_search import ScreenSettings, screen
+
+    output = Path(args.output)
+    output_format(output)  # an unknown extension fails before any training
+    ranking_path = Path(args.ranking) if args.ranking else output.with_name(f"{output.stem}-ranking{output.suffix}")
+    output_format(ranking_path)
+    defaults = ScreenSettings()
+    settings = ScreenSettings(learning_rate=args.learning_rate or defaults.learning_rate, epochs=args.epochs or defaults.epochs,
+                              max_length=args.max_length or defaults.max_length, recall_target=args.recall_target,
+                              confidence=args.confidence)
+    result = screen(args.input, label=args.label, order=args.order, settings=settings, model_name=args.model,
+                    title_column=args.title_column, abstract_column=args.abstract_column)
+    write_documents(result.next_batch(args.batch), output)
+    write_documents(result.ranking, ranking_path)
+    print(result.verdict)
+    print(f"next {min(args.batch, len(result.ranking))} documents to read: {output}; the whole ranking: {ranking_path} "
+          f"({result.seconds:.0f} s{', from the cache' if result.cached else ''})")
+    return 0
+
+
 def _demo_corpus(args: argparse.Namespace) -> int:
     from .evidence_map import build_demo_corpus
 
@@ -161,6 +185,28 @@ def main(argv: list[str] | None = None) -> int:
     predict.add_argument("--batch-size", type=int, default=16, help="documents per forward pass (default 16)")
     predict.add_argument("--title-column", help="the title column (default: found by name)")
     predict.add_argument("--abstract-column", help="the abstract column (default: found by name)")
+    screen = commands.add_parser(
+        "screen", help="rank what is not screened yet, and the stopping rule's verdict on what is",
+        description="Fine-tunes the pretrained model on the documents screened so far (label 1 or 0; blank: not "
+                    "screened), ranks the others by P(relevant), writes the next batch to read and the whole ranking, "
+                    "and prints whether the stopping rule (Callaghan & Mueller-Hansen 2020) lets you stop. The model "
+                    "and ranking are cached: the same labels again answer at once.")
+    screen.add_argument("input", metavar="FILE", help="your search results: CSV, Parquet, Feather, RIS or OpenAlex JSON Lines")
+    screen.add_argument("-o", "--output", required=True, metavar="NEXT", help="the next batch to read: CSV, RIS or Parquet")
+    screen.add_argument("--batch", type=int, default=100, help="documents in the next batch (default 100)")
+    screen.add_argument("--label", default="label", help="the column of 0/1 labels, blank where not screened (default: label)")
+    screen.add_argument("--order", metavar="COLUMN",
+                        help="the column numbering the screened documents in the order they were screened (default: file order)")
+    screen.add_argument("--ranking", metavar="FILE", help="where the whole ranking goes (default: NEXT-ranking with NEXT's extension)")
+    screen.add_argument("--model", help="pretrained model to fine-tune (default: $MLMAP_MODEL, else the bundled all-MiniLM-L6-v2)")
+    screen.add_argument("--learning-rate", type=float, help="default 1e-4, the cross-validation's choice")
+    screen.add_argument("--epochs", type=float, help="default 3")
+    screen.add_argument("--max-length", type=int, help="tokens per document (default 512)")
+    screen.add_argument("--recall-target", type=float, default=0.95, help="the stopping rule's recall target (default 0.95)")
+    screen.add_argument("--confidence", type=float, default=0.95, help="the stopping rule's confidence (default 0.95)")
+    screen.add_argument("--title-column", help="the title column (default: found by name)")
+    screen.add_argument("--abstract-column", help="the abstract column (default: found by name)")
+
     demo = commands.add_parser(
         "demo-corpus", help="the map chapter's predictions of the labelled documents (results/map)",
         description="P(relevant) from the cross-validation's out-of-fold probabilities, codes out-of-fold for coded "
@@ -181,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
             return _train(args)
         if args.command == "predict":
             return _predict(args)
+        if args.command == "screen":
+            return _screen(args)
         if args.command == "demo-corpus":
             return _demo_corpus(args)
         path = fetch_data(args.source, args.dest)

@@ -1,0 +1,240 @@
+"""Screening your own search: the next batch to read, and whether you may stop (``python -m mlmap screen``).
+
+Given a file of search results with a 0/1 label for the documents screened so far (blank for the
+rest), :func:`screen` fine-tunes the pretrained model on the screened documents, ranks the others by
+P(relevant), and applies the stopping rule of Callaghan & Müller-Hansen (2020) to the labels in the
+order they were screened. The fine-tuned model and the ranking are cached under a key of everything
+that makes them, so asking again with the same labels is instant.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .caching import fingerprint
+from .documents import DocumentsError, document_texts, find_text_columns, read_documents
+from .paths import PROJECT_ROOT
+from .recipe import SEED
+
+#: Fewest relevant and irrelevant screened documents to train on: with fewer, a ranking means little.
+MIN_PER_CLASS = 5
+DEFAULT_SCREEN_CACHE = PROJECT_ROOT / ".cache" / "screen"
+
+
+@dataclass(frozen=True)
+class ScreenSettings:
+    """Fine-tuning and stopping-rule settings of a screening round.
+
+    The defaults are the cross-validation's choice for screening (``results/cv/selection.csv``:
+    learning rate 1e-4, 2 to 4 epochs, 512 tokens); the stopping rule asks for 95% recall with 95%
+    confidence.
+    """
+
+    learning_rate: float = 1e-4
+    epochs: float = 3
+    max_length: int = 512
+    batch_size: int = 16
+    recall_target: float = 0.95
+    confidence: float = 0.95
+
+
+@dataclass
+class StoppingVerdict:
+    """The stopping rule on the labels screened so far, in screening order."""
+
+    screened: int
+    total: int
+    relevant_found: int
+    p_value: float
+    may_stop: bool
+    recall_target: float
+    confidence: float
+    #: the highest recall reached with ``confidence`` (None: not even 5%)
+    recall_at_least: float | None
+    #: relevant documents that can still be unscreened, at ``confidence`` (from ``recall_at_least``)
+    relevant_left_at_most: int | None
+    #: irrelevant documents screened since the last relevant one
+    since_last_relevant: int
+
+    def __str__(self) -> str:
+        lines = [
+            f"screened {self.screened} of {self.total} documents; {self.relevant_found} relevant found; "
+            f"{self.since_last_relevant} screened since the last relevant one",
+            f"p-value of 'recall {self.recall_target:.0%} not yet reached': {self.p_value:.3g}",
+            (f"you may stop: recall is at least {self.recall_target:.0%} with {self.confidence:.0%} confidence"
+             if self.may_stop else
+             f"keep screening: {self.recall_target:.0%} recall is not yet shown with {self.confidence:.0%} confidence"),
+        ]
+        if self.recall_at_least is not None:
+            lines.append(f"with {self.confidence:.0%} confidence, recall is at least {self.recall_at_least:.1%}: at most "
+                         f"{self.relevant_left_at_most} relevant documents are left among the "
+                         f"{self.total - self.screened} unscreened")
+        return "\n".join(lines)
+
+
+@dataclass
+class ScreeningResult:
+    """What :func:`screen` returns: the ranking of the unscreened documents and the stopping rule's verdict."""
+
+    #: every unscreened document with all its fields, ``p_relevant`` and ``rank`` (1 = read first)
+    ranking: pd.DataFrame
+    verdict: StoppingVerdict
+    settings: ScreenSettings
+    #: whether the model and ranking came from the cache
+    cached: bool
+    seconds: float
+
+    def next_batch(self, size: int = 100) -> pd.DataFrame:
+        """The ``size`` documents to read next."""
+        return self.ranking.head(size)
+
+
+def stopping_verdict(labels_in_order: np.ndarray, total: int, recall_target: float = 0.95,
+                     confidence: float = 0.95) -> StoppingVerdict:
+    """The stopping rule (``buscarpy``) on 0/1 labels in the order they were screened, out of ``total`` documents."""
+    from buscarpy import calculate_h0
+
+    labels = np.asarray(labels_in_order).astype(np.int64)
+    found = int(labels.sum())
+    p = float(calculate_h0(labels, N=total, recall_target=recall_target))
+    # the recall frontier: the highest target whose null hypothesis the labels reject
+    at_least = next((t / 1000 for t in range(995, 0, -5)
+                     if calculate_h0(labels, N=total, recall_target=t / 1000) < 1 - confidence), None)
+    left = None if at_least is None else int(np.floor(found / at_least - found + 1e-9))
+    last = np.flatnonzero(labels == 1)
+    since = len(labels) - 1 - int(last[-1]) if len(last) else len(labels)
+    return StoppingVerdict(len(labels), total, found, p, p < 1 - confidence, recall_target, confidence, at_least,
+                           left, since)
+
+
+def screening_state(frame: pd.DataFrame, label: str, order: str | None = None) -> tuple[pd.Series, np.ndarray]:
+    """The labels (0/1, NA where not screened) and the positions of the screened documents in screening order.
+
+    Without ``order`` the screened documents are taken in file order. Raises
+    :class:`~mlmap.documents.DocumentsError` for every state a round cannot start from, saying how to fix it.
+    """
+    if label not in frame.columns:
+        raise DocumentsError(f"no label column {label!r}; the columns are: {', '.join(map(str, frame.columns))}. "
+                             "Say which column holds the 0/1 labels with --label")
+    raw = frame[label].map(lambda v: "" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
+    labels = raw.map({"0": 0, "1": 1, "0.0": 0, "1.0": 1, "": pd.NA})
+    bad = sorted(set(raw[labels.isna() & (raw != "")]))
+    if bad:
+        raise DocumentsError(f"label column {label!r} holds values other than 0, 1 or blank: {bad[:5]}")
+    labels = labels.astype("Int64")
+    screened = labels.notna().to_numpy()
+    relevant, irrelevant = int((labels == 1).sum()), int((labels == 0).sum())
+    if not screened.any():
+        raise DocumentsError(f"no document has a label in {label!r} yet: screen a first random sample by hand "
+                             f"(at least {MIN_PER_CLASS} relevant and {MIN_PER_CLASS} irrelevant documents)")
+    if relevant == 0 or irrelevant == 0:
+        only = "relevant (1)" if irrelevant == 0 else "irrelevant (0)"
+        raise DocumentsError(f"all {relevant + irrelevant} labelled documents are {only}: a model needs both classes, "
+                             f"at least {MIN_PER_CLASS} of each")
+    if min(relevant, irrelevant) < MIN_PER_CLASS:
+        raise DocumentsError(f"{relevant} relevant and {irrelevant} irrelevant documents are labelled: screen more by hand "
+                             f"first, until there are at least {MIN_PER_CLASS} of each")
+    if screened.all():
+        raise DocumentsError(f"every document has a label in {label!r}: there is nothing left to rank")
+    positions = np.flatnonzero(screened)
+    if order is None:
+        return labels, positions
+    if order not in frame.columns:
+        raise DocumentsError(f"no order column {order!r}; the columns are: {', '.join(map(str, frame.columns))}")
+    values = pd.to_numeric(frame[order].map(lambda v: np.nan if v is None or v is pd.NA or str(v).strip() == "" else v),
+                           errors="coerce")
+    given = values.notna().to_numpy()
+    if (given & ~screened).any():
+        raise DocumentsError(f"order column {order!r} gives a position to {int((given & ~screened).sum())} unlabelled "
+                             "document(s); only screened documents have a place in the screening order")
+    if (screened & ~given).any():
+        raise DocumentsError(f"order column {order!r} is blank or not a number for {int((screened & ~given).sum())} "
+                             "labelled document(s); every screened document needs its place (1, 2, 3, ...)")
+    places = values[screened].to_numpy()
+    if (places != np.round(places)).any():
+        raise DocumentsError(f"order column {order!r} holds numbers that are not whole: it should number the screened "
+                             "documents 1, 2, 3, ...")
+    counts = pd.Series(places.astype(int)).value_counts()
+    duplicates = sorted(counts[counts > 1].index.tolist())
+    if duplicates:
+        raise DocumentsError(f"order column {order!r} repeats the place(s) {duplicates[:5]}: every screened document "
+                             "needs its own place")
+    expected = set(range(1, len(places) + 1))
+    if set(places.astype(int)) != expected:
+        missing = sorted(expected - set(places.astype(int)))[:5]
+        raise DocumentsError(f"order column {order!r} has gaps: the {len(places)} screened documents should be numbered "
+                             f"1 to {len(places)}, but {missing} are missing")
+    return labels, positions[np.argsort(places, kind="stable")]
+
+
+def screen(
+    documents: pd.DataFrame | str | os.PathLike,
+    label: str = "label",
+    order: str | None = None,
+    settings: ScreenSettings = ScreenSettings(),
+    model_name: str | None = None,
+    seed: int = SEED,
+    title_column: str | None = None,
+    abstract_column: str | None = None,
+    cache_dir: str | os.PathLike = DEFAULT_SCREEN_CACHE,
+    progress: bool | None = None,
+) -> ScreeningResult:
+    """One round of screening: train on the screened documents, rank the rest, and the stopping rule's verdict.
+
+    ``documents`` is a DataFrame or a file in any format ``predict`` reads, with a ``label`` column
+    (1 relevant, 0 irrelevant, blank not screened yet) and optionally an ``order`` column (the place
+    of each screened document in the screening order: 1, 2, 3, ...; without it, file order).
+    """
+    from .models import resolve_model
+    from .tokenizing import hf_tokenize_data
+    from .training import fine_tune, model_cache_key
+
+    started = time.perf_counter()
+    frame = documents.reset_index(drop=True) if isinstance(documents, pd.DataFrame) else read_documents(documents)
+    labels, screened_positions = screening_state(frame, label, order)
+    texts = document_texts(frame, *find_text_columns(frame.columns, title_column, abstract_column))
+    verdict = stopping_verdict(labels.to_numpy()[screened_positions].astype(int), len(frame), settings.recall_target,
+                               settings.confidence)
+
+    screened = labels.notna().to_numpy()
+    has_text = (texts != "").to_numpy()
+    train = pd.DataFrame({"text": texts[screened & has_text], "labels": labels[screened & has_text].astype(int)})
+    rest = np.flatnonzero(~screened)
+    model_name = resolve_model(model_name)
+    args = {"learning_rate": settings.learning_rate, "num_train_epochs": settings.epochs,
+            "per_device_train_batch_size": settings.batch_size, "seed": seed}
+    key = fingerprint(model=model_cache_key(train, model_name, 2, settings.max_length, "auto", 0.0, args),
+                      rank=pd.util.hash_pandas_object(texts.iloc[rest], index=False).sum().item())
+    cache = Path(cache_dir)
+    saved = cache / "rankings" / f"{key}.npy"
+    cached = saved.is_file()
+    if cached:
+        proba = np.load(saved)
+    else:
+        show = sys.stderr.isatty() if progress is None else progress
+        trainer = fine_tune(train, model_name=model_name, max_length=settings.max_length, cache_dir=cache / "models",
+                            output_dir=str(cache / "trainer"), disable_tqdm=not show, logging_strategy="no", **args)
+        proba = np.full(len(rest), np.nan)
+        ranked = has_text[rest]
+        if ranked.any():
+            dataset = hf_tokenize_data(pd.DataFrame({"text": texts.iloc[rest[ranked]].tolist()}),
+                                       trainer.processing_class, settings.max_length)
+            proba[ranked] = trainer.predict_proba(dataset, progress=show)
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        tmp = saved.with_name(saved.stem + f".{os.getpid()}.tmp.npy")
+        np.save(tmp, proba)
+        os.replace(tmp, saved)
+    ranking = frame.iloc[rest].copy()
+    ranking["p_relevant"] = np.round(proba, 6)
+    # documents without text cannot be ranked: they go last, to be read by hand
+    ranking = ranking.sort_values("p_relevant", ascending=False, na_position="last", kind="stable")
+    ranking["rank"] = np.arange(1, len(ranking) + 1)
+    return ScreeningResult(ranking, verdict, settings, cached, time.perf_counter() - started)
+
