@@ -93,9 +93,8 @@ def _screen(args: argparse.Namespace) -> int:
     output_format(output)  # an unknown extension fails before any training
     ranking_path = Path(args.ranking) if args.ranking else output.with_name(f"{output.stem}-ranking{output.suffix}")
     output_format(ranking_path)
-    defaults = ScreenSettings()
-    settings = ScreenSettings(learning_rate=args.learning_rate or defaults.learning_rate, epochs=args.epochs or defaults.epochs,
-                              max_length=args.max_length or defaults.max_length, recall_target=args.recall_target,
+    given = {"learning_rate": args.learning_rate, "epochs": args.epochs, "max_length": args.max_length}
+    settings = ScreenSettings(**{k: v for k, v in given.items() if v is not None}, recall_target=args.recall_target,
                               confidence=args.confidence)
     result = screen(args.input, label=args.label, order=args.order, settings=settings, model_name=args.model,
                     title_column=args.title_column, abstract_column=args.abstract_column)
@@ -113,6 +112,15 @@ def _demo_corpus(args: argparse.Namespace) -> int:
     predictions = build_demo_corpus(args.out, args.cv_dir, args.models_dir, args.model, args.seed)
     print(f"{len(predictions)} documents, {int(predictions['pred_INCLUDE'].sum())} predicted relevant; results in {args.out}")
     return 0
+
+
+def _pretrained_model_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", help="pretrained model to fine-tune (default: $MLMAP_MODEL, else the bundled all-MiniLM-L6-v2)")
+
+
+def _text_column_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--title-column", help="the title column (default: found by name: title, TI, display_name...)")
+    parser.add_argument("--abstract-column", help="the abstract column (default: found by name: abstract, AB...)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     cv.add_argument("--seed", type=int, default=SEED, help=f"seed of the folds and of training (default {SEED})")
     cv.add_argument("--fold", type=int, help="run only this outer fold (to check a rerun against committed results)")
     cv.add_argument("--models", default="minilm,tfidf,minilm_frozen", help="comma-separated subset of minilm,tfidf,minilm_frozen")
-    cv.add_argument("--model", help="pretrained model to fine-tune (default: $MLMAP_MODEL, else the bundled all-MiniLM-L6-v2)")
+    _pretrained_model_option(cv)
     cv.add_argument("--out", default=str(RESULTS_DIR / "cv"), help="results folder (default results/cv)")
     cv.add_argument("--compare-with", metavar="DIR",
                     help="afterwards, compare the probabilities and F1 of every fold in both folders (e.g. results/cv)")
@@ -147,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     simulate.add_argument("--models", default="minilm,tfidf", help="comma-separated subset of minilm,tfidf")
     simulate.add_argument("--seed-sets", type=int, default=5, help="seed sets per variant and model (default 5)")
     simulate.add_argument("--seed", type=int, default=SEED, help=f"seed of the subset, seed sets and training (default {SEED})")
-    simulate.add_argument("--model", help="pretrained model to fine-tune (default: $MLMAP_MODEL, else the bundled all-MiniLM-L6-v2)")
+    _pretrained_model_option(simulate)
     simulate.add_argument("--out", default=str(RESULTS_DIR / "screening"), help="results folder (default results/screening)")
     simulate.add_argument("--summary-only", action="store_true",
                           help="only recompute summary.csv from the saved runs (e.g. after scripts/asreview/simulate.py)")
@@ -162,13 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--label", metavar="COLUMN", action="append",
                        help="a 0/1 label column of --data (blank: not labelled yet); repeat it for a multilabel model")
     train.add_argument("--out", required=True, metavar="DIR", help="the model folder to write")
-    train.add_argument("--model", help="pretrained model to fine-tune (default: $MLMAP_MODEL, else the bundled all-MiniLM-L6-v2)")
+    _pretrained_model_option(train)
     train.add_argument("--learning-rate", type=float, action="append", help="learning rate(s) to choose from (default: the cross-validation's)")
     train.add_argument("--epochs", type=int, help="most epochs; the model after each is a candidate (default 4)")
     train.add_argument("--max-length", type=int, help="tokens per document (default 512)")
     train.add_argument("--seed", type=int, default=SEED, help=f"seed of the held-out split and training (default {SEED})")
-    train.add_argument("--title-column", help="the title column of --data (default: found by name)")
-    train.add_argument("--abstract-column", help="the abstract column of --data (default: found by name)")
+    _text_column_options(train)
 
     predict = commands.add_parser(
         "predict", help="predict a corpus file with saved models (chunked, resumable)",
@@ -183,8 +190,7 @@ def main(argv: list[str] | None = None) -> int:
                          help="the models' saved threshold to decide at: f1 (default) or recall95 (screening models), or a number")
     predict.add_argument("--chunk-size", type=int, default=2000, help="documents per saved chunk (default 2000)")
     predict.add_argument("--batch-size", type=int, default=16, help="documents per forward pass (default 16)")
-    predict.add_argument("--title-column", help="the title column (default: found by name)")
-    predict.add_argument("--abstract-column", help="the abstract column (default: found by name)")
+    _text_column_options(predict)
     screen = commands.add_parser(
         "screen", help="rank what is not screened yet, and the stopping rule's verdict on what is",
         description="Fine-tunes the pretrained model on the documents screened so far (label 1 or 0; blank: not "
@@ -198,14 +204,13 @@ def main(argv: list[str] | None = None) -> int:
     screen.add_argument("--order", metavar="COLUMN",
                         help="the column numbering the screened documents in the order they were screened (default: file order)")
     screen.add_argument("--ranking", metavar="FILE", help="where the whole ranking goes (default: NEXT-ranking with NEXT's extension)")
-    screen.add_argument("--model", help="pretrained model to fine-tune (default: $MLMAP_MODEL, else the bundled all-MiniLM-L6-v2)")
-    screen.add_argument("--learning-rate", type=float, help="default 1e-4, the cross-validation's choice")
-    screen.add_argument("--epochs", type=float, help="default 3")
-    screen.add_argument("--max-length", type=int, help="tokens per document (default 512)")
+    _pretrained_model_option(screen)
+    screen.add_argument("--learning-rate", type=float, help="default 1e-4, as in the simulations (mlmap.LOOP_SETTINGS)")
+    screen.add_argument("--epochs", type=int, help="default 2 (more when there are few screened documents)")
+    screen.add_argument("--max-length", type=int, help="tokens per document (default 256)")
     screen.add_argument("--recall-target", type=float, default=0.95, help="the stopping rule's recall target (default 0.95)")
     screen.add_argument("--confidence", type=float, default=0.95, help="the stopping rule's confidence (default 0.95)")
-    screen.add_argument("--title-column", help="the title column (default: found by name)")
-    screen.add_argument("--abstract-column", help="the abstract column (default: found by name)")
+    _text_column_options(screen)
 
     demo = commands.add_parser(
         "demo-corpus", help="the map chapter's predictions of the labelled documents (results/map)",
@@ -215,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--out", default=str(RESULTS_DIR / "map"), help="results folder (default results/map)")
     demo.add_argument("--cv-dir", default=str(RESULTS_DIR / "cv"), help="the cross-validation results (default results/cv)")
     demo.add_argument("--models-dir", default=".cache/final-models", help="where the final code models are kept or trained")
-    demo.add_argument("--model", help="pretrained model to fine-tune (default: $MLMAP_MODEL, else the bundled all-MiniLM-L6-v2)")
+    _pretrained_model_option(demo)
     demo.add_argument("--seed", type=int, default=SEED, help=f"seed of the final models' selection and training (default {SEED})")
     args = parser.parse_args(argv)
     try:
