@@ -3,8 +3,10 @@
 Given a file of search results with a 0/1 label for the documents screened so far (blank for the
 rest), :func:`screen` fine-tunes the pretrained model on the screened documents, ranks the others by
 P(relevant), and applies the stopping rule of Callaghan & Müller-Hansen (2020) to the labels in the
-order they were screened. The fine-tuned model and the ranking are cached under a key of everything
-that makes them, so asking again with the same labels is instant.
+order they were screened. A round trains as a round of the simulations in ``results/screening``
+does (:class:`~mlmap.simulation.FineTunedRanker`), so their results say what to expect of it. The
+ranking is cached under a key of everything that makes it, so asking again with the same labels is
+instant.
 """
 
 from __future__ import annotations
@@ -12,16 +14,17 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .caching import fingerprint
+from .caching import fingerprint, frame_hash
 from .documents import DocumentsError, document_texts, find_text_columns, read_documents
 from .paths import PROJECT_ROOT
 from .recipe import SEED
+from .simulation import LOOP_SETTINGS, FineTunedRanker, LoopSettings
 
 #: Fewest relevant and irrelevant screened documents to train on: with fewer, a ranking means little.
 MIN_PER_CLASS = 5
@@ -32,17 +35,27 @@ DEFAULT_SCREEN_CACHE = PROJECT_ROOT / ".cache" / "screen"
 class ScreenSettings:
     """Fine-tuning and stopping-rule settings of a screening round.
 
-    The defaults are the cross-validation's choice for screening (``results/cv/selection.csv``:
-    learning rate 1e-4, 2 to 4 epochs, 512 tokens); the stopping rule asks for 95% recall with 95%
-    confidence.
+    The training defaults are those of the simulated screening loop (:data:`mlmap.LOOP_SETTINGS`):
+    from the pretrained model every round, on every relevant screened document and up to
+    ``irrelevant_per_relevant`` irrelevant ones per relevant one (at most ``max_train``), for
+    ``epochs`` epochs or more when that gives fewer than ``min_steps`` steps, on the first
+    ``max_length`` tokens. The stopping rule asks for ``recall_target`` with ``confidence``.
     """
 
-    learning_rate: float = 1e-4
-    epochs: float = 3
-    max_length: int = 512
-    batch_size: int = 16
+    learning_rate: float = LOOP_SETTINGS.learning_rate
+    epochs: int = LOOP_SETTINGS.epochs
+    min_steps: int = LOOP_SETTINGS.min_steps
+    max_length: int = LOOP_SETTINGS.max_length
+    batch_size: int = LOOP_SETTINGS.batch_size
+    irrelevant_per_relevant: float = LOOP_SETTINGS.irrelevant_per_relevant
+    max_train: int = LOOP_SETTINGS.max_train
     recall_target: float = 0.95
     confidence: float = 0.95
+
+    def loop_settings(self) -> LoopSettings:
+        """The training part, as the simulation's :class:`~mlmap.LoopSettings`."""
+        names = {f.name for f in fields(LoopSettings)}
+        return replace(LOOP_SETTINGS, **{k: v for k, v in asdict(self).items() if k in names})
 
 
 @dataclass
@@ -193,8 +206,6 @@ def screen(
     of each screened document in the screening order: 1, 2, 3, ...; without it, file order).
     """
     from .models import resolve_model
-    from .tokenizing import hf_tokenize_data
-    from .training import fine_tune, model_cache_key
 
     started = time.perf_counter()
     frame = documents.reset_index(drop=True) if isinstance(documents, pd.DataFrame) else read_documents(documents)
@@ -205,34 +216,33 @@ def screen(
 
     screened = labels.notna().to_numpy()
     has_text = (texts != "").to_numpy()
-    train = pd.DataFrame({"text": texts[screened & has_text], "labels": labels[screened & has_text].astype(int)})
+    trained = np.flatnonzero(screened & has_text)
     rest = np.flatnonzero(~screened)
+    ranked = rest[has_text[rest]]
     model_name = resolve_model(model_name)
-    args = {"learning_rate": settings.learning_rate, "num_train_epochs": settings.epochs,
-            "per_device_train_batch_size": settings.batch_size, "seed": seed}
-    key = fingerprint(model=model_cache_key(train, model_name, 2, settings.max_length, "auto", 0.0, args),
-                      rank=pd.util.hash_pandas_object(texts.iloc[rest], index=False).sum().item())
-    cache = Path(cache_dir)
-    saved = cache / "rankings" / f"{key}.npy"
+    key = fingerprint(model=model_name, settings=asdict(settings.loop_settings()), seed=seed,
+                      train=frame_hash(pd.DataFrame({"text": texts.iloc[trained], "labels": labels.iloc[trained]})),
+                      rank=frame_hash(pd.DataFrame({"text": texts.iloc[ranked], "labels": 0})))
+    saved = Path(cache_dir) / "rankings" / f"{key}.npy"
     cached = saved.is_file()
     if cached:
-        proba = np.load(saved)
+        scores = np.load(saved)
     else:
         show = sys.stderr.isatty() if progress is None else progress
-        trainer = fine_tune(train, model_name=model_name, max_length=settings.max_length, cache_dir=cache / "models",
-                            output_dir=str(cache / "trainer"), disable_tqdm=not show, logging_strategy="no", **args)
-        proba = np.full(len(rest), np.nan)
-        ranked = has_text[rest]
-        if ranked.any():
-            dataset = hf_tokenize_data(pd.DataFrame({"text": texts.iloc[rest[ranked]].tolist()}),
-                                       trainer.processing_class, settings.max_length)
-            proba[ranked] = trainer.predict_proba(dataset, progress=show)
+        train_labels = labels.iloc[trained].to_numpy(dtype=int)
+        if show:
+            print(f"training on the {len(trained)} screened documents ({train_labels.sum()} relevant), then ranking "
+                  f"{len(ranked)}", file=sys.stderr, flush=True)
+        ranker = FineTunedRanker(model_name, settings.loop_settings(), output_dir=str(Path(cache_dir) / "trainer"))
+        scores = ranker(texts.iloc[trained].tolist(), train_labels, texts.iloc[ranked].tolist(), seed)
         saved.parent.mkdir(parents=True, exist_ok=True)
-        tmp = saved.with_name(saved.stem + f".{os.getpid()}.tmp.npy")
-        np.save(tmp, proba)
+        tmp = saved.with_name(f"{saved.stem}.{os.getpid()}.tmp.npy")
+        np.save(tmp, scores)
         os.replace(tmp, saved)
+    proba = pd.Series(np.nan, index=frame.index[rest])
+    proba[frame.index[ranked]] = scores
     ranking = frame.iloc[rest].copy()
-    ranking["p_relevant"] = np.round(proba, 6)
+    ranking["p_relevant"] = proba.round(6)
     # documents without text cannot be ranked: they go last, to be read by hand
     ranking = ranking.sort_values("p_relevant", ascending=False, na_position="last", kind="stable")
     ranking["rank"] = np.arange(1, len(ranking) + 1)

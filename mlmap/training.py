@@ -9,6 +9,7 @@ from typing import Any, Literal
 import pandas as pd
 import torch
 from transformers import AutoTokenizer, DataCollatorWithPadding, TrainerCallback, TrainingArguments, set_seed
+from transformers.trainer_callback import PrinterCallback
 
 from . import caching
 from .hardware import bf16_supported
@@ -116,6 +117,8 @@ def fine_tune(
     if cached:
         trainer.state.log_history = log_history
         return trainer
+    if args.disable_tqdm:  # quiet means quiet: without its progress bar the Trainer would print every log as a dict
+        trainer.remove_callback(PrinterCallback)
     trainer.train()
     if saved is not None:
         caching.save_atomically(trainer, saved)

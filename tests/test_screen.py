@@ -16,7 +16,7 @@ from mlmap.documents import DocumentsError, read_documents
 from mlmap.screen_search import screening_state, stopping_verdict
 
 WORDS = "emissions trading building standard subsidy forest transport label energy market".split()
-TINY = mlmap.ScreenSettings(learning_rate=1e-3, epochs=1, max_length=32, batch_size=8)
+TINY = mlmap.ScreenSettings(learning_rate=1e-3, epochs=1, min_steps=2, max_length=32, batch_size=8)
 
 
 def _search(n: int = 40, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
