@@ -17,6 +17,7 @@ module per job:
 - ``saved_models``: a model folder and its thresholds;    ``final_models``: trained on all labels (``python -m mlmap train``)
 - ``corpus``: predicting a corpus file (``python -m mlmap predict``); ``evidence_map``: map counts, the demo corpus
 - ``screen_search``: the next batch of your own search, and the stopping rule's verdict (``python -m mlmap screen``)
+- ``progress``: when to show a progress bar
 """
 
 from .baselines import sentence_embeddings, tfidf_features

@@ -101,8 +101,9 @@ def _screen(args: argparse.Namespace) -> int:
     write_documents(result.next_batch(args.batch), output)
     write_documents(result.ranking, ranking_path)
     print(result.verdict)
-    print(f"next {min(args.batch, len(result.ranking))} documents to read: {output}; the whole ranking: {ranking_path} "
-          f"({result.seconds:.0f} s{', from the cache' if result.cached else ''})")
+    print(f"next {min(args.batch, len(result.ranking))} documents to read: {output}")
+    print(f"the whole ranking: {ranking_path}")
+    print(f"{result.seconds:.0f} s{' (from the cache)' if result.cached else ''}")
     return 0
 
 

@@ -39,6 +39,7 @@ from .documents import (
     iter_documents,
     output_format,
 )
+from .progress import show_progress
 from .saved_models import MODEL_INFO_FILE, SavedClassifier, load_saved_classifier
 
 #: Columns the predictions add, per label: the probability and the 0/1 decision at the chosen threshold.
@@ -166,7 +167,7 @@ def predict_file(
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
     atomic_write_text(manifest, json.dumps(settings, indent=1))
-    show = sys.stderr.isatty() if progress is None else progress
+    show = show_progress(progress)
     start, counts = time.perf_counter(), {"resumed": 0, "without_text": 0}
     try:
         _predict_chunks(_chain(first, chunks), work, loaded, thresholds, title, abstract, batch_size, total, show, counts)

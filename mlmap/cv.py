@@ -36,6 +36,7 @@ from .metrics import best_thresholds, f1_at_thresholds
 from .models import resolve_model
 from .paths import PROJECT_ROOT, RESULTS_DIR
 from .predicting import predict_proba
+from .progress import show_progress
 from .recipe import SEED
 from .targets import TARGETS, label_matrix, target_frame
 from .tokenizing import BERT_MAX_LENGTH, hf_tokenize_data
@@ -301,7 +302,7 @@ def run_cv(
     runners = {t: FoldRunner(store, t, frames[t], assigned[assigned["target"] == t]["fold"].to_numpy(), spaces[t],
                              model_name, seed, embeddings, lambda *_: None) for t in targets}
     total = sum(r.work(m, int((r.folds != k).sum())) for r in runners.values() for k in folds_to_run for m in models)
-    show = sys.stderr.isatty() if progress is None else progress
+    show = show_progress(progress)
     started, commit = datetime.now(timezone.utc), current_commit()  # the code that runs, not what is checked out at the end
     with tqdm(total=round(total), disable=not show, unit="ex", desc="cv", smoothing=0) as bar:
         def step(message: str, work: float) -> None:

@@ -27,6 +27,7 @@ from .folds import inner_split
 from .hardware import bf16_supported
 from .models import resolve_model
 from .paths import RESULTS_DIR
+from .progress import show_progress
 from .recipe import SEED
 from .saved_models import save_classifier
 from .screening import threshold_for_recall
@@ -115,7 +116,7 @@ def train_final_model(
     """
     from transformers import AutoTokenizer
 
-    show = sys.stderr.isatty() if progress is None else progress
+    show = show_progress(progress)
 
     def say(message: str) -> None:
         if progress is not False:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -15,6 +14,7 @@ from tqdm import tqdm
 from transformers import DataCollatorWithPadding, PreTrainedModel, PreTrainedTokenizerBase
 
 from .labels import MULTILABEL_PROBLEM
+from .progress import show_progress
 from .tokenizing import hf_tokenize_data
 
 #: Inputs a BERT-like classifier takes; any other column (``length``, ``labels``) stays out of the batch.
@@ -85,7 +85,7 @@ def predict_proba(
         model = copy.deepcopy(model).to(torch.bfloat16)
     device = next(model.parameters()).device
     result: np.ndarray | None = None
-    show = sys.stderr.isatty() if progress is None else progress
+    show = show_progress(progress)
     with torch.inference_mode():
         for start in tqdm(range(0, n, batch_size), disable=not show, desc="predict_proba", unit="batch"):
             idx = order[start : start + batch_size]

@@ -23,6 +23,7 @@ import pandas as pd
 from .caching import fingerprint, frame_hash
 from .documents import DocumentsError, document_texts, find_text_columns, read_documents
 from .paths import PROJECT_ROOT
+from .progress import show_progress
 from .recipe import SEED
 from .simulation import LOOP_SETTINGS, FineTunedRanker, LoopSettings
 
@@ -77,18 +78,17 @@ class StoppingVerdict:
     since_last_relevant: int
 
     def __str__(self) -> str:
+        target, confidence = f"{self.recall_target:.0%}", f"{self.confidence:.0%}"
         lines = [
-            f"screened {self.screened} of {self.total} documents; {self.relevant_found} relevant found; "
+            f"screened {self.screened} of {self.total} documents, {self.relevant_found} relevant",
             f"{self.since_last_relevant} screened since the last relevant one",
-            f"p-value of 'recall {self.recall_target:.0%} not yet reached': {self.p_value:.3g}",
-            (f"you may stop: recall is at least {self.recall_target:.0%} with {self.confidence:.0%} confidence"
-             if self.may_stop else
-             f"keep screening: {self.recall_target:.0%} recall is not yet shown with {self.confidence:.0%} confidence"),
+            f"p-value of 'recall {target} not yet reached': {self.p_value:.3g}",
+            (f"you may stop: recall is at least {target} ({confidence} confidence)" if self.may_stop
+             else f"keep screening: recall {target} is not shown ({confidence} confidence)"),
         ]
         if self.recall_at_least is not None:
-            lines.append(f"with {self.confidence:.0%} confidence, recall is at least {self.recall_at_least:.1%}: at most "
-                         f"{self.relevant_left_at_most} relevant documents are left among the "
-                         f"{self.total - self.screened} unscreened")
+            lines += [f"recall is at least {self.recall_at_least:.1%} ({confidence} confidence): at most",
+                      f"{self.relevant_left_at_most} relevant left among the {self.total - self.screened} unscreened"]
         return "\n".join(lines)
 
 
@@ -228,7 +228,7 @@ def screen(
     if cached:
         scores = np.load(saved)
     else:
-        show = sys.stderr.isatty() if progress is None else progress
+        show = show_progress(progress)
         train_labels = labels.iloc[trained].to_numpy(dtype=int)
         if show:
             print(f"training on the {len(trained)} screened documents ({train_labels.sum()} relevant), then ranking "

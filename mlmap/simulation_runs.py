@@ -28,9 +28,18 @@ from .cv_results import Store, current_commit, invocation
 from .data import load_labels, make_text
 from .hardware import bf16_supported, check_same_precision
 from .paths import RESULTS_DIR
+from .progress import show_progress
 from .recipe import SEED
 from .screening import documents_for_recall, wss
-from .simulation import LOOP_SETTINGS, FineTunedRanker, LoopSettings, low_prevalence_subset, seed_set, simulate_screening, tfidf_ranker
+from .simulation import (
+    LOOP_SETTINGS,
+    FineTunedRanker,
+    LoopSettings,
+    low_prevalence_subset,
+    seed_set,
+    simulate_screening,
+    tfidf_ranker,
+)
 from .stopping import recall_at, stopping_point
 
 DEFAULT_SIMULATION_DIR = RESULTS_DIR / "screening"
@@ -135,7 +144,7 @@ def run_simulations(
     rankers = {"tfidf": tfidf_ranker}
     if "minilm" in models:
         rankers["minilm"] = FineTunedRanker(model_name, settings)
-    show = sys.stderr.isatty() if progress is None else progress
+    show = show_progress(progress)
     started, commit = datetime.now(timezone.utc), current_commit()
     jobs = [(v, m, k) for v in variants for m in models for k in range(n_seed_sets)]
     with tqdm(total=len(jobs), disable=not show, unit="run", desc="simulate", smoothing=0) as bar:

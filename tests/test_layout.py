@@ -79,3 +79,17 @@ def test_every_public_name_has_its_own_reference_entry():
     documented = set(re.findall(r"^\.\. auto(?:function|class|exception|data):: mlmap\.(\w+)", reference, re.M))
     missing = sorted(set(mlmap.__all__) - documented)
     assert not missing, f"book/reference.md has no autodoc entry for: {missing}"
+
+
+def test_progress_bars_follow_the_terminal_and_tqdm_disable(monkeypatch):
+    from mlmap.progress import show_progress
+
+    class Terminal:
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr("sys.stderr", Terminal())
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    assert show_progress() is True and show_progress(False) is False
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    assert show_progress() is False and show_progress(True) is True

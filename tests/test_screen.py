@@ -39,7 +39,7 @@ def test_verdict_is_the_stopping_rule_on_the_labels_in_order():
     assert calculate_h0(labels, N=400, recall_target=verdict.recall_at_least) < 0.05
     assert calculate_h0(labels, N=400, recall_target=verdict.recall_at_least + 0.005) >= 0.05
     assert verdict.relevant_left_at_most == int(np.floor(21 / verdict.recall_at_least - 21 + 1e-9))
-    assert "screened 84 of 400" in str(verdict)
+    assert "screened 84 of 400 documents, 21 relevant" in str(verdict)
 
 
 def _bad_states() -> dict[str, tuple[dict, str]]:
