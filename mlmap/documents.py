@@ -228,8 +228,29 @@ def find_text_columns(columns: Sequence[str], title: str | None = None,
     return found
 
 
+def is_missing(value: Any) -> bool:
+    """Whether a cell holds nothing: None, pandas' NA or a float NaN (an empty string is text, if empty)."""
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+#: The texts of a 0/1 label cell, as CSV, Parquet and RIS give them; a blank cell means "not labelled".
+LABEL_TEXTS = {"0": 0, "1": 1, "0.0": 0, "1.0": 1}
+
+
+def label_values(column: pd.Series, booleans: bool = False) -> tuple[pd.Series, list[str]]:
+    """A label column as 0/1 (``Int64``, NA where blank), and up to 5 values that are neither 0/1 nor blank.
+
+    ``booleans=True`` also takes ``True``/``False`` (a Parquet bool column).
+    """
+    texts = column.map(lambda v: "" if is_missing(v) else str(v).strip())
+    accepted = {**LABEL_TEXTS, **({"False": 0, "True": 1} if booleans else {}), "": pd.NA}
+    labels = texts.map(accepted)
+    bad = sorted(set(texts[labels.isna() & (texts != "")]))[:5]
+    return labels.astype("Int64"), bad
+
+
 def _as_text(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+    if is_missing(value):
         return ""
     if isinstance(value, (list, tuple, np.ndarray)):  # a RIS tag given twice
         return " ".join(_as_text(v) for v in value)
@@ -265,7 +286,7 @@ def _ris_reference(row: dict[str, Any], notes: list[str]) -> dict[str, Any]:
     reference: dict[str, Any] = {}
     extra: list[str] = []
     for key, value in row.items():
-        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        if is_missing(value):
             continue
         if isinstance(value, np.ndarray):
             value = value.tolist()

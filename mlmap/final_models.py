@@ -22,7 +22,7 @@ import pandas as pd
 from .cv import SEARCH_SPACES, EpochProbabilities, SearchSpace, choose, fine_tune_space, minilm_trial
 from .cv_results import current_commit, invocation
 from .data import LABELS_SHA256, data_path, load_labels, sha256_of
-from .documents import DocumentsError, document_texts, find_text_columns, read_documents
+from .documents import DocumentsError, document_texts, find_text_columns, label_values, read_documents
 from .folds import inner_split
 from .hardware import bf16_supported
 from .models import resolve_model
@@ -54,14 +54,14 @@ def training_frame_from_file(path: str | os.PathLike, labels: list[str], title_c
         raise DocumentsError(f"{path} has no label column(s) {', '.join(missing)}; "
                              f"its columns are: {', '.join(map(str, frame.columns))}")
     title, abstract = find_text_columns(frame.columns, title_column, abstract_column)
-    values = frame[labels].apply(lambda c: c.map(lambda v: "" if v is None or v is pd.NA else str(v).strip()))
-    blank = (values == "").any(axis=1)
-    numeric = values[~blank].apply(lambda c: c.map({"0": 0, "1": 1, "0.0": 0, "1.0": 1, "False": 0, "True": 1}))
-    if numeric.isna().any().any():
-        column = numeric.columns[numeric.isna().any()][0]
-        bad = sorted(set(values.loc[~blank, column][numeric[column].isna()]))[:5]
-        raise DocumentsError(f"{path}: label column {column!r} holds values other than 0/1 (and blank for "
-                             f"unlabelled): {bad}")
+    parsed = {column: label_values(frame[column], booleans=True) for column in labels}
+    for column, (_, bad) in parsed.items():
+        if bad:
+            raise DocumentsError(f"{path}: label column {column!r} holds values other than 0/1 (and blank for "
+                                 f"unlabelled): {bad}")
+    values = pd.DataFrame({column: values for column, (values, _) in parsed.items()})
+    blank = values.isna().any(axis=1)
+    numeric = values[~blank]
     texts = document_texts(frame, title, abstract)[~blank]
     no_text = texts == ""
     numeric, texts = numeric[~no_text], texts[~no_text]

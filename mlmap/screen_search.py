@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .caching import fingerprint, frame_hash
-from .documents import DocumentsError, document_texts, find_text_columns, read_documents
+from .documents import DocumentsError, document_texts, find_text_columns, is_missing, label_values, read_documents
 from .paths import PROJECT_ROOT
 from .progress import show_progress
 from .recipe import SEED
@@ -136,12 +136,9 @@ def screening_state(frame: pd.DataFrame, label: str, order: str | None = None) -
     if label not in frame.columns:
         raise DocumentsError(f"no label column {label!r}; the columns are: {', '.join(map(str, frame.columns))}. "
                              "Say which column holds the 0/1 labels with --label")
-    raw = frame[label].map(lambda v: "" if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
-    labels = raw.map({"0": 0, "1": 1, "0.0": 0, "1.0": 1, "": pd.NA})
-    bad = sorted(set(raw[labels.isna() & (raw != "")]))
+    labels, bad = label_values(frame[label])
     if bad:
-        raise DocumentsError(f"label column {label!r} holds values other than 0, 1 or blank: {bad[:5]}")
-    labels = labels.astype("Int64")
+        raise DocumentsError(f"label column {label!r} holds values other than 0, 1 or blank: {bad}")
     screened = labels.notna().to_numpy()
     relevant, irrelevant = int((labels == 1).sum()), int((labels == 0).sum())
     if not screened.any():
@@ -161,7 +158,7 @@ def screening_state(frame: pd.DataFrame, label: str, order: str | None = None) -
         return labels, positions
     if order not in frame.columns:
         raise DocumentsError(f"no order column {order!r}; the columns are: {', '.join(map(str, frame.columns))}")
-    values = pd.to_numeric(frame[order].map(lambda v: np.nan if v is None or v is pd.NA or str(v).strip() == "" else v),
+    values = pd.to_numeric(frame[order].map(lambda v: np.nan if is_missing(v) or str(v).strip() == "" else v),
                            errors="coerce")
     given = values.notna().to_numpy()
     if (given & ~screened).any():
