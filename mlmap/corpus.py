@@ -9,7 +9,6 @@ place; the work folder is removed once it is.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -29,6 +28,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from .caching import atomic_write_text, fingerprint
+from .data import sha256_of
 from .documents import (
     DocumentsError,
     DocumentWriter,
@@ -77,17 +77,9 @@ def prediction_columns(models: Sequence[SavedClassifier]) -> list[tuple[str, str
     return [(PROBABILITY_PREFIX + n, DECISION_PREFIX + n) for n in seen]
 
 
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _model_digest(model: SavedClassifier) -> str:
     files = sorted(p for p in model.folder.iterdir() if p.is_file())
-    return fingerprint(**{p.name: (_file_digest(p) if p.name in (MODEL_INFO_FILE, "config.json") else p.stat().st_size)
+    return fingerprint(**{p.name: (sha256_of(p) if p.name in (MODEL_INFO_FILE, "config.json") else p.stat().st_size)
                           for p in files})
 
 
@@ -159,7 +151,7 @@ def predict_file(
 
     total = count_documents(input_path)  # a whole pass: input that is bad further on fails here, before any state is kept
     work = work_folder(output)
-    settings = {"input": _file_digest(input_path), "models": [_model_digest(m) for m in loaded],
+    settings = {"input": sha256_of(input_path), "models": [_model_digest(m) for m in loaded],
                 "threshold": str(threshold), "chunk_size": chunk_size, "title": title, "abstract": abstract}
     manifest = work / "settings.json"
     if work.is_dir() and (not manifest.is_file() or json.loads(manifest.read_text()) != settings):
