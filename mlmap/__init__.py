@@ -17,6 +17,7 @@ module per job:
 - ``saved_models``: a model folder and its thresholds;    ``final_models``: trained on all labels (``python -m mlmap train``)
 - ``corpus``: predicting a corpus file (``python -m mlmap predict``); ``evidence_map``: map counts, the demo corpus
 - ``screen_search``: the next batch of your own search, and the stopping rule's verdict (``python -m mlmap screen``)
+- ``openvino_engine``: prediction on OpenVINO (``predict --engine``); ``ray_predict``: on a Ray cluster (``predict --ray``)
 - ``progress``: when to show a progress bar
 """
 
@@ -51,7 +52,9 @@ from .models import (
     resolve_model,
 )
 from .paths import DEFAULT_CACHE_DIR, RESULTS_DIR
+from .openvino_engine import OpenVINOClassifier, openvino_classifier
 from .predicting import PAD_MULTIPLE, predict_proba, probabilities_from_logits
+from .ray_predict import predict_file_with_ray
 from .recipe import BOOK_SETTINGS, SEED, FineTuneSettings, screening_split
 from .saved_models import ModelFolderError, SavedClassifier, load_saved_classifier, save_classifier
 from .screen_search import ScreeningResult, ScreenSettings, StoppingVerdict, screen, stopping_verdict
@@ -91,6 +94,7 @@ __all__ = [
     "LoopSettings",
     "ModelFolderError",
     "ModelNotFoundError",
+    "OpenVINOClassifier",
     "PredictionSummary",
     "SavedClassifier",
     "ScreenSettings",
@@ -121,7 +125,9 @@ __all__ = [
     "make_text",
     "make_training_args",
     "model_cache_key",
+    "openvino_classifier",
     "predict_file",
+    "predict_file_with_ray",
     "predict_proba",
     "prepare_targets",
     "probabilities_from_logits",

@@ -7,6 +7,7 @@ import sys
 import warnings
 
 from .data import DataError, fetch_data
+from .openvino_engine import ENGINES
 
 
 def _cv(args: argparse.Namespace) -> int:
@@ -72,11 +73,18 @@ def _train(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> int:
     from .corpus import predict_file
 
+    common = dict(threshold=args.threshold, chunk_size=args.chunk_size, batch_size=args.batch_size,
+                  title_column=args.title_column, abstract_column=args.abstract_column, engine=args.engine)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        summary = predict_file(args.input, args.model, args.output, threshold=args.threshold, chunk_size=args.chunk_size,
-                               batch_size=args.batch_size, title_column=args.title_column,
-                               abstract_column=args.abstract_column)
+        if args.ray is None:
+            summary = predict_file(args.input, args.model, args.output, **common)
+        else:
+            from .ray_predict import predict_file_with_ray
+
+            summary = predict_file_with_ray(args.input, args.model, args.output,
+                                            address=None if args.ray == "local" else args.ray, workers=args.workers,
+                                            **common)
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
     print(summary)
@@ -191,6 +199,13 @@ def main(argv: list[str] | None = None) -> int:
                          help="the models' saved threshold to decide at: f1 (default) or recall95 (screening models), or a number")
     predict.add_argument("--chunk-size", type=int, default=2000, help="documents per saved chunk (default 2000)")
     predict.add_argument("--batch-size", type=int, default=16, help="documents per forward pass (default 16)")
+    predict.add_argument("--engine", choices=ENGINES, default="auto",
+                         help="inference engine: auto (default: OpenVINO on a CPU where it is installed, else PyTorch), "
+                              "openvino or pytorch")
+    predict.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                         help="predict with Ray Data (pip install -e .[scale]; Parquet input): on a local Ray cluster, "
+                              "or on the running cluster at ADDRESS (host:6379, ray://host:10001 or auto)")
+    predict.add_argument("--workers", type=int, help="with --ray: models predicting at once (default: one per CPU)")
     _text_column_options(predict)
     screen = commands.add_parser(
         "screen", help="rank what is not screened yet, and the stopping rule's verdict on what is",

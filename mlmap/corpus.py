@@ -39,6 +39,7 @@ from .documents import (
     iter_documents,
     output_format,
 )
+from .openvino_engine import resolve_engine
 from .progress import show_progress
 from .saved_models import MODEL_INFO_FILE, SavedClassifier, load_saved_classifier
 
@@ -84,14 +85,14 @@ def _model_digest(model: SavedClassifier) -> str:
 
 
 def _predict_chunk(chunk: pd.DataFrame, models: Sequence[SavedClassifier], thresholds: list[np.ndarray],
-                   title: str | None, abstract: str | None, batch_size: int) -> tuple[pd.DataFrame, int]:
+                   title: str | None, abstract: str | None, batch_size: int, engine: str = "auto") -> tuple[pd.DataFrame, int]:
     texts = document_texts(chunk, title, abstract)
     has_text = (texts != "").to_numpy()
     out = chunk.copy()
     for model, threshold in zip(models, thresholds):
         proba = np.full((len(chunk), len(model.label_names)), np.nan)
         if has_text.any():
-            proba[has_text] = model.predict_proba(texts[has_text].tolist(), batch_size=batch_size)
+            proba[has_text] = model.predict_proba(texts[has_text].tolist(), batch_size=batch_size, engine=engine)
         for j, name in enumerate(model.label_names):
             out[PROBABILITY_PREFIX + name] = np.round(proba[:, j], 6)
             decision = pd.array(np.where(has_text, proba[:, j] >= threshold[j], 0).astype(int), dtype="Int8")
@@ -116,6 +117,7 @@ def predict_file(
     title_column: str | None = None,
     abstract_column: str | None = None,
     progress: bool | None = None,
+    engine: str = "auto",
 ) -> PredictionSummary:
     """Predict every document of ``input_path`` with ``models`` (saved folders) and write ``output``.
 
@@ -124,6 +126,7 @@ def predict_file(
     or ``"recall95"``, or a number). A document with neither title nor abstract gets empty cells
     and is counted in a warning. Bad input raises before anything is written; an interrupted run
     resumes (see the module's description). ``progress=None`` shows a bar with ETA on a terminal.
+    ``engine``: ``"auto"`` (OpenVINO on a CPU where installed, else PyTorch), ``"openvino"`` or ``"pytorch"``.
     """
     input_path, output = Path(input_path), Path(output)
     input_format(input_path)  # unknown extensions fail before any model loads
@@ -135,6 +138,7 @@ def predict_file(
     if not models:
         raise ValueError("give at least one model folder (--model DIR)")
     loaded = [m if isinstance(m, SavedClassifier) else load_saved_classifier(m) for m in models]
+    engine = resolve_engine(engine, loaded[0].model)
     columns = prediction_columns(loaded)
     thresholds = [m.thresholds(threshold) for m in loaded]
 
@@ -152,7 +156,8 @@ def predict_file(
     total = count_documents(input_path)  # a whole pass: input that is bad further on fails here, before any state is kept
     work = work_folder(output)
     settings = {"input": sha256_of(input_path), "models": [_model_digest(m) for m in loaded],
-                "threshold": str(threshold), "chunk_size": chunk_size, "title": title, "abstract": abstract}
+                "threshold": str(threshold), "chunk_size": chunk_size, "title": title, "abstract": abstract,
+                "engine": engine}
     manifest = work / "settings.json"
     if work.is_dir() and (not manifest.is_file() or json.loads(manifest.read_text()) != settings):
         print(f"{work} holds chunks of a run with other input, models or settings: starting again", file=sys.stderr)
@@ -162,7 +167,8 @@ def predict_file(
     show = show_progress(progress)
     start, counts = time.perf_counter(), {"resumed": 0, "without_text": 0}
     try:
-        _predict_chunks(_chain(first, chunks), work, loaded, thresholds, title, abstract, batch_size, total, show, counts)
+        _predict_chunks(_chain(first, chunks), work, loaded, thresholds, title, abstract, batch_size, total, show, counts,
+                        engine)
     except DocumentsError:  # bad input further on: its chunks are of no use to a rerun, which needs other input
         shutil.rmtree(work)
         raise
@@ -178,7 +184,8 @@ def predict_file(
 
 
 def _predict_chunks(chunks, work: Path, models: list[SavedClassifier], thresholds: list[np.ndarray], title: str | None,
-                    abstract: str | None, batch_size: int, total: int, show: bool, counts: dict[str, int]) -> None:
+                    abstract: str | None, batch_size: int, total: int, show: bool, counts: dict[str, int],
+                    engine: str = "auto") -> None:
     """Predict and save every chunk not saved by an earlier run; ``counts`` gets the resumed chunks and empty documents."""
     with tqdm(total=total, disable=not show, unit="doc", desc="predict", smoothing=0.1) as bar:
         for index, chunk in enumerate(chunks):
@@ -188,7 +195,7 @@ def _predict_chunks(chunks, work: Path, models: list[SavedClassifier], threshold
                 decisions = pq.read_table(path, columns=[DECISION_PREFIX + models[0].label_names[0]])
                 counts["without_text"] += decisions.column(0).null_count
             else:
-                predicted, empty = _predict_chunk(chunk, models, thresholds, title, abstract, batch_size)
+                predicted, empty = _predict_chunk(chunk, models, thresholds, title, abstract, batch_size, engine)
                 counts["without_text"] += empty
                 tmp = path.with_suffix(".tmp")
                 pq.write_table(pa.Table.from_pandas(predicted, preserve_index=False), tmp)

@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,8 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreT
 from .hardware import bf16_supported
 from .labels import MULTILABEL_PROBLEM, SINGLE_LABEL_PROBLEM
 from .models import quiet_transformers
-from .predicting import predict_proba
+from .openvino_engine import OpenVINOClassifier, openvino_classifier, resolve_engine
+from .predicting import MODEL_INPUTS, predict_proba
 from .tokenizing import hf_tokenize_data
 
 MODEL_INFO_FILE = "mlmap.json"
@@ -42,6 +43,7 @@ class SavedClassifier:
     tokenizer: PreTrainedTokenizerBase
     folder: Path
     info: dict[str, Any]
+    _openvino: OpenVINOClassifier | None = field(default=None, repr=False)
 
     @property
     def label_names(self) -> list[str]:
@@ -70,11 +72,23 @@ class SavedClassifier:
             raise ValueError(f"a threshold is a probability between 0 and 1, got {choice}")
         return np.full(len(self.label_names), float(choice))
 
-    def predict_proba(self, texts: Sequence[str], batch_size: int = 16, progress: bool | None = False) -> np.ndarray:
-        """P(label) for every text: a (texts x labels) array, in the texts' order."""
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 16, progress: bool | None = False,
+                      engine: str = "auto") -> np.ndarray:
+        """P(label) for every text: a (texts x labels) array, in the texts' order.
+
+        ``engine``: ``"auto"`` (OpenVINO on a CPU where it is installed, else PyTorch), ``"openvino"``
+        or ``"pytorch"``. OpenVINO's copy of the model is converted once and kept in the folder.
+        """
         frame = pd.DataFrame({"text": list(texts)})
         dataset = hf_tokenize_data(frame, self.tokenizer, self.max_length)
-        proba = predict_proba(self.model, dataset, self.tokenizer, batch_size=batch_size, bf16=bf16_supported(),
+        model: Any = self.model
+        if resolve_engine(engine, self.model) == "openvino":
+            if self._openvino is None:
+                names = tuple(n for n in MODEL_INPUTS if n in dataset.column_names)
+                self._openvino = openvino_classifier(self.model, names, self.folder,
+                                                     precision="bf16" if bf16_supported() else "f32")
+            model = self._openvino
+        proba = predict_proba(model, dataset, self.tokenizer, batch_size=batch_size, bf16=bf16_supported(),
                               progress=progress)
         return proba.reshape(len(frame), -1)
 

@@ -81,6 +81,9 @@ def fine_tune(
     dropout, training arguments); a later call with the same settings loads it instead of training.
     ``callbacks`` are passed to the trainer (they do not change the cache key: use them to watch
     training, not to change it, or leave ``cache_dir`` unset).
+
+    Launched on several processes (``torchrun --nproc_per_node N``, ``accelerate launch``), the
+    ``Trainer`` trains with distributed data parallelism; only the first process writes the cache.
     """
     model_name = resolve_model(model_name)
     tokenizer = AutoTokenizer.from_pretrained(model_name)
@@ -121,5 +124,9 @@ def fine_tune(
         trainer.remove_callback(PrinterCallback)
     trainer.train()
     if saved is not None:
-        caching.save_atomically(trainer, saved)
+        # under torchrun or accelerate launch every process ends with the same (DDP-synchronised)
+        # model: one process writes it, and none returns before it is there
+        if trainer.is_world_process_zero():
+            caching.save_atomically(trainer, saved)
+        trainer.accelerator.wait_for_everyone()
     return trainer

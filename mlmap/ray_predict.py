@@ -1,0 +1,171 @@
+"""``python -m mlmap predict --ray [ADDRESS]``: the same prediction on a Ray cluster, with Ray Data.
+
+Ray Data reads the Parquet input in blocks, a pool of actors (each loads the models once) predicts
+them chunk by chunk, and the driver writes the chunks, in input order, into the same output as the
+single-process path (:func:`mlmap.predict_file`). A worker that dies is restarted and its chunk is
+predicted again; nothing is lost or written twice. Ray is an optional extra: ``pip install -e .[scale]``.
+
+On a cluster, every node needs this environment, and the input and the model folders must be at
+paths every node can read (a shared file system).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm import tqdm
+
+from .corpus import DECISION_PREFIX, PredictionSummary, _assemble, _predict_chunk, prediction_columns
+from .documents import DocumentsError, find_text_columns, input_format, output_format
+from .openvino_engine import resolve_engine
+from .progress import show_progress
+from .saved_models import load_saved_classifier
+
+#: How often a dead worker is restarted, and how often its chunk is tried again, before the run fails.
+MAX_RESTARTS = 3
+
+
+class _ChunkPredictor:
+    """A Ray actor: loads the models once, then predicts one chunk (an Arrow table) per call."""
+
+    def __init__(self, folders: list[str], threshold: str | float, title: str | None, abstract: str | None,
+                 batch_size: int, engine: str, threads: int) -> None:
+        import torch
+
+        torch.set_num_threads(threads)
+        self.models = [load_saved_classifier(folder) for folder in folders]
+        self.thresholds = [m.thresholds(threshold) for m in self.models]
+        self.title, self.abstract, self.batch_size, self.engine = title, abstract, batch_size, engine
+
+    def __call__(self, table: pa.Table) -> pa.Table:
+        import pandas as pd
+
+        # the same conversion as the single-process path, so the output is the same
+        chunk = table.to_pandas(types_mapper=pd.ArrowDtype)
+        predicted, _ = _predict_chunk(chunk, self.models, self.thresholds, self.title, self.abstract,
+                                      self.batch_size, self.engine)
+        return pa.Table.from_pandas(predicted, preserve_index=False)
+
+
+def ray_available() -> bool:
+    """Whether Ray Data is installed (``pip install -e .[scale]``)."""
+    import importlib.util
+
+    return importlib.util.find_spec("ray") is not None
+
+
+def predict_file_with_ray(
+    input_path: str | os.PathLike,
+    models: Sequence[str | os.PathLike],
+    output: str | os.PathLike,
+    address: str | None = None,
+    workers: int | None = None,
+    threads_per_worker: int = 1,
+    threshold: str | float = "f1",
+    chunk_size: int = 2000,
+    batch_size: int = 16,
+    title_column: str | None = None,
+    abstract_column: str | None = None,
+    engine: str = "auto",
+    progress: bool | None = None,
+    on_chunk: Callable[[int], None] | None = None,
+) -> PredictionSummary:
+    """:func:`mlmap.predict_file` on a Ray cluster: a Parquet ``input_path``, any output format, the same output.
+
+    ``address``: a running cluster's (``ray://host:10001``, ``host:6379`` or ``"auto"``); ``None``
+    starts a local cluster. ``workers``: actors predicting at once, each with ``threads_per_worker``
+    threads (default: one per CPU of the cluster, but one CPU kept for reading the input). ``on_chunk`` is
+    called with each chunk's index as the driver receives it (in input order).
+    """
+    if not ray_available():
+        raise RuntimeError("--ray needs Ray Data: pip install -e .[scale]  (or predict without --ray)")
+    import ray
+    from ray.data import ActorPoolStrategy, DataContext
+
+    input_path, output = Path(input_path), Path(output)
+    if input_format(input_path) != "parquet":
+        raise DocumentsError(f"--ray reads Parquet, and {input_path} is not a .parquet file: predict without --ray, or "
+                             "convert it first (e.g. pandas.read_csv(...).to_parquet(...))")
+    out_format = output_format(output)
+    if not input_path.is_file():
+        raise DocumentsError(f"{input_path} does not exist")
+    if not models:
+        raise ValueError("give at least one model folder (--model DIR)")
+    loaded = [load_saved_classifier(m) for m in models]  # a bad folder fails here, before the cluster starts
+    columns = prediction_columns(loaded)
+    for model in loaded:
+        model.thresholds(threshold)
+    engine = resolve_engine(engine, loaded[0].model)
+    try:
+        schema = pq.read_schema(input_path)
+        total = pq.ParquetFile(input_path).metadata.num_rows
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise DocumentsError(f"{input_path} could not be read as parquet: {exc}") from exc
+    if total == 0:
+        raise DocumentsError(f"{input_path} holds no documents")
+    title, abstract = find_text_columns(schema.names, title_column, abstract_column)
+    clashes = [c for pair in columns for c in pair if c in schema.names]
+    if clashes:
+        raise DocumentsError(f"{input_path} already has the column(s) {', '.join(clashes)} (predicted before?): "
+                             "remove them or predict from the original file")
+    if abstract is None or title is None:
+        warnings.warn(f"{input_path} has no {'abstract' if abstract is None else 'title'} column: the models see "
+                      f"{'titles' if abstract is None else 'abstracts'} only", stacklevel=2)
+
+    started_here = not ray.is_initialized()
+    if started_here:
+        if address is None:
+            # one CPU slot more than the workers use: Ray Data's file listing and reading need one to start
+            ray.init(num_cpus=(workers or max(1, (os.cpu_count() or 1) // threads_per_worker)) * threads_per_worker + 1,
+                     include_dashboard=False, log_to_driver=False)
+        else:
+            ray.init(address=address, log_to_driver=False)
+    work = output.with_name(f".{output.name}.mlmap-ray")  # not predict's resumable chunks: those stay
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    start, without_text = time.perf_counter(), 0
+    try:
+        context = DataContext.get_current()
+        context.execution_options.preserve_order = True  # chunks reach the driver in input order
+        if workers is None:  # every CPU slot but the one kept for reading
+            workers = max(1, (int(ray.cluster_resources().get("CPU", 2)) - 1) // threads_per_worker)
+        # blocks of at most one chunk, so that a file of a single row group still feeds every worker
+        dataset = ray.data.read_parquet(str(input_path.resolve())).repartition(target_num_rows_per_block=chunk_size)
+        predicted = dataset.map_batches(
+            _ChunkPredictor, batch_size=chunk_size, batch_format="pyarrow", zero_copy_batch=True,
+            fn_constructor_kwargs={"folders": [str(m.folder.resolve()) for m in loaded], "threshold": threshold,
+                                   "title": title, "abstract": abstract, "batch_size": batch_size, "engine": engine,
+                                   "threads": threads_per_worker},
+            compute=ActorPoolStrategy(size=workers), num_cpus=threads_per_worker,
+            # by default a task on a dead actor is not run again: restart the actor and retry its chunk
+            max_restarts=MAX_RESTARTS, max_task_retries=MAX_RESTARTS,
+        )
+        decision = DECISION_PREFIX + loaded[0].label_names[0]
+        with tqdm(total=total, disable=not show_progress(progress), unit="doc", desc="predict (ray)") as bar:
+            for index, table in enumerate(predicted.iter_batches(batch_size=None, batch_format="pyarrow")):
+                path = work / f"chunk-{index:06d}.parquet"
+                pq.write_table(table, path.with_suffix(".tmp"))
+                os.replace(path.with_suffix(".tmp"), path)
+                without_text += table.column(decision).null_count
+                bar.update(table.num_rows)
+                if on_chunk is not None:
+                    on_chunk(index)
+        written = sum(pq.ParquetFile(p).metadata.num_rows for p in work.glob("chunk-*.parquet"))
+        if written != total:
+            raise RuntimeError(f"Ray returned {written} documents of {total}: nothing was written")
+        if without_text:
+            warnings.warn(f"{without_text} document(s) have neither title nor abstract: they get no prediction "
+                          "(empty cells)", stacklevel=2)
+        positives = _assemble(work, output, out_format, columns)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if started_here:
+            ray.shutdown()
+    return PredictionSummary(output, total, without_text, positives, time.perf_counter() - start, 0)
