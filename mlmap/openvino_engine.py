@@ -84,9 +84,10 @@ def convert_classifier(model: PreTrainedModel, input_names: tuple[str, ...] = ("
     example = {name: example[name] for name in _MODEL_INPUTS if name in input_names}
     model = model.eval()
     with torch.no_grad(), warnings.catch_warnings():
-        # the tracer warns of branches it fixes; for an encoder with a mask they never change
-        # ("padding beyond the mask", "causal attention"), and the test compares with PyTorch
-        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        # the converter traces the model with torch.jit, which warns of its own deprecation, of
+        # transformers' deprecated attributes it touches, and of branches it fixes (for an encoder
+        # with a mask they never change; the tests compare with PyTorch): nothing a reader can act on
+        warnings.simplefilter("ignore")
         return ov.convert_model(_Logits(model), example_input=example,
                                 input=[(name, ov.PartialShape([-1, -1]), ov.Type.i64) for name in example])
 
@@ -102,8 +103,12 @@ class OpenVINOClassifier:
 
         self.config = config
         self.precision = precision or default_precision()
+        threads = threads or torch.get_num_threads()
         properties = {"INFERENCE_PRECISION_HINT": self.precision, "PERFORMANCE_HINT": "LATENCY",
-                      "INFERENCE_NUM_THREADS": threads or torch.get_num_threads()}
+                      "INFERENCE_NUM_THREADS": threads,
+                      # OpenVINO pins its threads to the first cores: several processes with fewer
+                      # threads than cores (Ray workers) would all share those cores
+                      "ENABLE_CPU_PINNING": threads >= (os.cpu_count() or 1)}
         self.compiled = ov.Core().compile_model(ov_model, "CPU", properties)
         self.input_names = [port.get_any_name() for port in self.compiled.inputs]
         self._request = self.compiled.create_infer_request()

@@ -11,6 +11,7 @@ paths every node can read (a shared file system).
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import time
@@ -134,6 +135,10 @@ def predict_file_with_ray(
     try:
         context = DataContext.get_current()
         context.execution_options.preserve_order = True  # chunks reach the driver in input order
+        # our bar shows documents done; Ray Data's own bars and progress log would repeat it
+        # (its full log stays in /tmp/ray/session_latest/logs/ray-data)
+        context.enable_progress_bars = False
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
         if workers is None:  # every CPU slot but the one kept for reading
             workers = max(1, (int(ray.cluster_resources().get("CPU", 2)) - 1) // threads_per_worker)
         # blocks of at most one chunk, so that a file of a single row group still feeds every worker
