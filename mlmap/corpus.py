@@ -101,6 +101,23 @@ def _predict_chunk(chunk: pd.DataFrame, models: Sequence[SavedClassifier], thres
     return out, int((~has_text).sum())
 
 
+def input_text_columns(input_path: Path, names: list[str], columns: list[tuple[str, str]], title_column: str | None,
+                       abstract_column: str | None) -> tuple[str | None, str | None]:
+    """The input's title and abstract columns among ``names``.
+
+    Raises if the input already has prediction ``columns``; warns if it lacks one of the two.
+    """
+    title, abstract = find_text_columns(names, title_column, abstract_column)
+    clashes = [c for pair in columns for c in pair if c in names]
+    if clashes:
+        raise DocumentsError(f"{input_path} already has the column(s) {', '.join(clashes)} (predicted before?): "
+                             "remove them or predict from the original file")
+    if abstract is None or title is None:
+        warnings.warn(f"{input_path} has no {'abstract' if abstract is None else 'title'} column: the models see "
+                      f"{'titles' if abstract is None else 'abstracts'} only", stacklevel=3)
+    return title, abstract
+
+
 def work_folder(output: str | os.PathLike) -> Path:
     """Where the finished chunks of a run into ``output`` wait until the output is written."""
     output = Path(output)
@@ -144,14 +161,7 @@ def predict_file(
 
     chunks = iter_documents(input_path, chunk_size)
     first = next(chunks)
-    title, abstract = find_text_columns(first.columns, title_column, abstract_column)
-    clashes = [c for pair in columns for c in pair if c in first.columns]
-    if clashes:
-        raise DocumentsError(f"{input_path} already has the column(s) {', '.join(clashes)} (predicted before?): "
-                             "remove them or predict from the original file")
-    if abstract is None or title is None:
-        warnings.warn(f"{input_path} has no {'abstract' if abstract is None else 'title'} column: the models see "
-                      f"{'titles' if abstract is None else 'abstracts'} only", stacklevel=2)
+    title, abstract = input_text_columns(input_path, list(first.columns), columns, title_column, abstract_column)
 
     total = count_documents(input_path)  # a whole pass: input that is bad further on fails here, before any state is kept
     work = work_folder(output)

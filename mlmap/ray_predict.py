@@ -23,8 +23,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from .corpus import DECISION_PREFIX, PredictionSummary, _assemble, _predict_chunk, prediction_columns
-from .documents import DocumentsError, find_text_columns, input_format, output_format
+from .corpus import DECISION_PREFIX, PredictionSummary, _assemble, _predict_chunk, input_text_columns, prediction_columns
+from .documents import DocumentsError, input_format, output_format
 from .openvino_engine import resolve_engine
 from .progress import show_progress
 from .saved_models import load_saved_classifier
@@ -111,14 +111,7 @@ def predict_file_with_ray(
         raise DocumentsError(f"{input_path} could not be read as parquet: {exc}") from exc
     if total == 0:
         raise DocumentsError(f"{input_path} holds no documents")
-    title, abstract = find_text_columns(schema.names, title_column, abstract_column)
-    clashes = [c for pair in columns for c in pair if c in schema.names]
-    if clashes:
-        raise DocumentsError(f"{input_path} already has the column(s) {', '.join(clashes)} (predicted before?): "
-                             "remove them or predict from the original file")
-    if abstract is None or title is None:
-        warnings.warn(f"{input_path} has no {'abstract' if abstract is None else 'title'} column: the models see "
-                      f"{'titles' if abstract is None else 'abstracts'} only", stacklevel=2)
+    title, abstract = input_text_columns(input_path, schema.names, columns, title_column, abstract_column)
 
     started_here = not ray.is_initialized()
     if started_here:
@@ -143,15 +136,19 @@ def predict_file_with_ray(
             workers = max(1, (int(ray.cluster_resources().get("CPU", 2)) - 1) // threads_per_worker)
         # blocks of at most one chunk, so that a file of a single row group still feeds every worker
         dataset = ray.data.read_parquet(str(input_path.resolve())).repartition(target_num_rows_per_block=chunk_size)
-        predicted = dataset.map_batches(
-            _ChunkPredictor, batch_size=chunk_size, batch_format="pyarrow", zero_copy_batch=True,
-            fn_constructor_kwargs={"folders": [str(m.folder.resolve()) for m in loaded], "threshold": threshold,
-                                   "title": title, "abstract": abstract, "batch_size": batch_size, "engine": engine,
-                                   "threads": threads_per_worker},
-            compute=ActorPoolStrategy(size=workers), num_cpus=threads_per_worker,
-            # by default a task on a dead actor is not run again: restart the actor and retry its chunk
-            max_restarts=MAX_RESTARTS, max_task_retries=MAX_RESTARTS,
-        )
+        with warnings.catch_warnings():
+            # Ray 2.60 takes actor restarts only among **ray_remote_args, which it marks deprecated
+            warnings.simplefilter("ignore", DeprecationWarning)
+            predicted = dataset.map_batches(
+                _ChunkPredictor, batch_size=chunk_size, batch_format="pyarrow", zero_copy_batch=True,
+                fn_constructor_kwargs={"folders": [str(m.folder.resolve()) for m in loaded], "threshold": threshold,
+                                       "title": title, "abstract": abstract, "batch_size": batch_size,
+                                       "engine": engine, "threads": threads_per_worker},
+                compute=ActorPoolStrategy(size=workers), num_cpus=threads_per_worker,
+                # a dead worker is restarted and its chunk run again, a few times: a chunk that kills
+                # every worker (out of memory) fails the run instead of looping
+                max_restarts=MAX_RESTARTS, max_task_retries=MAX_RESTARTS,
+            )
         decision = DECISION_PREFIX + loaded[0].label_names[0]
         with tqdm(total=total, disable=not show_progress(progress), unit="doc", desc="predict (ray)") as bar:
             for index, table in enumerate(predicted.iter_batches(batch_size=None, batch_format="pyarrow")):
