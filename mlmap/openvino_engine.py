@@ -22,6 +22,7 @@ import torch
 from transformers import PreTrainedModel
 
 from .hardware import bf16_supported
+from .models import quiet_transformers
 
 #: Inference engines ``predict_proba`` and ``python -m mlmap predict`` take; "auto" is OpenVINO where it helps.
 ENGINES = ("auto", "pytorch", "openvino")
@@ -83,10 +84,11 @@ def convert_classifier(model: PreTrainedModel, input_names: tuple[str, ...] = ("
                "token_type_ids": torch.zeros(2, 16, dtype=torch.long)}
     example = {name: example[name] for name in _MODEL_INPUTS if name in input_names}
     model = model.eval()
-    with torch.no_grad(), warnings.catch_warnings():
+    with torch.no_grad(), warnings.catch_warnings(), quiet_transformers():
         # the converter traces the model with torch.jit, which warns of its own deprecation, of
         # transformers' deprecated attributes it touches, and of branches it fixes (for an encoder
-        # with a mask they never change; the tests compare with PyTorch): nothing a reader can act on
+        # with a mask they never change; the tests compare with PyTorch), and transformers logs that
+        # the traced model has no loss type: nothing a reader can act on
         warnings.simplefilter("ignore")
         return ov.convert_model(_Logits(model), example_input=example,
                                 input=[(name, ov.PartialShape([-1, -1]), ov.Type.i64) for name in example])
