@@ -118,6 +118,47 @@ def input_text_columns(input_path: Path, names: list[str], columns: list[tuple[s
     return title, abstract
 
 
+def prepare_run(input_path: Path, models: Sequence[str | os.PathLike | SavedClassifier], output: Path,
+                threshold: str | float, engine: str
+                ) -> tuple[str, list[SavedClassifier], list[tuple[str, str]], list[np.ndarray], str]:
+    """Check the paths and load the models, before any document is read.
+
+    Returns the output format, the loaded models, their (probability, decision) columns, their
+    thresholds and the engine that will run them.
+    """
+    input_format(input_path)  # unknown extensions fail before any model loads
+    out_format = output_format(output)
+    if not input_path.is_file():
+        raise DocumentsError(f"{input_path} does not exist")
+    if input_path.resolve() == output.resolve():
+        raise DocumentsError(f"the output {output} would overwrite the input: choose another output file")
+    if not models:
+        raise ValueError("give at least one model folder (--model DIR)")
+    loaded = [m if isinstance(m, SavedClassifier) else load_saved_classifier(m) for m in models]
+    columns = prediction_columns(loaded)
+    thresholds = [m.thresholds(threshold) for m in loaded]
+    return out_format, loaded, columns, thresholds, resolve_engine(engine, loaded[0].model)
+
+
+def save_chunk(table: pa.Table, path: Path) -> None:
+    """Write one predicted chunk under a temporary name and rename it, so a saved chunk is always whole."""
+    tmp = path.with_suffix(".tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+def documents_without_text(table: pa.Table, models: Sequence[SavedClassifier]) -> int:
+    """How many documents of a predicted chunk had no text: their decisions are empty."""
+    return table.column(DECISION_PREFIX + models[0].label_names[0]).null_count
+
+
+def warn_without_text(count: int) -> None:
+    """The warning that documents without text got no prediction (none if there were none)."""
+    if count:
+        warnings.warn(f"{count} document(s) have neither title nor abstract: they get no prediction "
+                      "(empty cells)", stacklevel=3)
+
+
 def work_folder(output: str | os.PathLike) -> Path:
     """Where the finished chunks of a run into ``output`` wait until the output is written."""
     output = Path(output)
@@ -146,18 +187,7 @@ def predict_file(
     ``engine``: ``"auto"`` (OpenVINO on a CPU where installed, else PyTorch), ``"openvino"`` or ``"pytorch"``.
     """
     input_path, output = Path(input_path), Path(output)
-    input_format(input_path)  # unknown extensions fail before any model loads
-    out_format = output_format(output)
-    if not input_path.is_file():
-        raise DocumentsError(f"{input_path} does not exist")
-    if input_path.resolve() == output.resolve():
-        raise DocumentsError(f"the output {output} would overwrite the input: choose another output file")
-    if not models:
-        raise ValueError("give at least one model folder (--model DIR)")
-    loaded = [m if isinstance(m, SavedClassifier) else load_saved_classifier(m) for m in models]
-    engine = resolve_engine(engine, loaded[0].model)
-    columns = prediction_columns(loaded)
-    thresholds = [m.thresholds(threshold) for m in loaded]
+    out_format, loaded, columns, thresholds, engine = prepare_run(input_path, models, output, threshold, engine)
 
     chunks = iter_documents(input_path, chunk_size)
     first = next(chunks)
@@ -183,9 +213,7 @@ def predict_file(
         shutil.rmtree(work)
         raise
     resumed, without_text = counts["resumed"], counts["without_text"]
-    if without_text:
-        warnings.warn(f"{without_text} document(s) have neither title nor abstract: they get no prediction "
-                      "(empty cells)", stacklevel=2)
+    warn_without_text(without_text)
 
     positives = _assemble(work, output, out_format, columns)
     shutil.rmtree(work)
@@ -202,14 +230,12 @@ def _predict_chunks(chunks, work: Path, models: list[SavedClassifier], threshold
             path = work / f"chunk-{index:06d}.parquet"
             if path.is_file():
                 counts["resumed"] += 1
-                decisions = pq.read_table(path, columns=[DECISION_PREFIX + models[0].label_names[0]])
-                counts["without_text"] += decisions.column(0).null_count
+                counts["without_text"] += documents_without_text(
+                    pq.read_table(path, columns=[DECISION_PREFIX + models[0].label_names[0]]), models)
             else:
                 predicted, empty = _predict_chunk(chunk, models, thresholds, title, abstract, batch_size, engine)
                 counts["without_text"] += empty
-                tmp = path.with_suffix(".tmp")
-                pq.write_table(pa.Table.from_pandas(predicted, preserve_index=False), tmp)
-                os.replace(tmp, path)
+                save_chunk(pa.Table.from_pandas(predicted, preserve_index=False), path)
             bar.update(len(chunk))
 
 

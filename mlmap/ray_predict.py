@@ -23,9 +23,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from .corpus import DECISION_PREFIX, PredictionSummary, _assemble, _predict_chunk, input_text_columns, prediction_columns
-from .documents import DocumentsError, input_format, output_format
-from .openvino_engine import resolve_engine
+from .corpus import (
+    PredictionSummary,
+    _assemble,
+    _predict_chunk,
+    documents_without_text,
+    input_text_columns,
+    prepare_run,
+    save_chunk,
+    warn_without_text,
+)
+from .documents import DocumentsError, count_documents, input_format
 from .progress import show_progress
 from .saved_models import load_saved_classifier
 
@@ -94,24 +102,13 @@ def predict_file_with_ray(
     if input_format(input_path) != "parquet":
         raise DocumentsError(f"--ray reads Parquet, and {input_path} is not a .parquet file: predict without --ray, or "
                              "convert it first (e.g. pandas.read_csv(...).to_parquet(...))")
-    out_format = output_format(output)
-    if not input_path.is_file():
-        raise DocumentsError(f"{input_path} does not exist")
-    if not models:
-        raise ValueError("give at least one model folder (--model DIR)")
-    loaded = [load_saved_classifier(m) for m in models]  # a bad folder fails here, before the cluster starts
-    columns = prediction_columns(loaded)
-    for model in loaded:
-        model.thresholds(threshold)
-    engine = resolve_engine(engine, loaded[0].model)
-    try:
-        schema = pq.read_schema(input_path)
-        total = pq.ParquetFile(input_path).metadata.num_rows
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise DocumentsError(f"{input_path} could not be read as parquet: {exc}") from exc
+    # bad paths and model folders fail here, before the cluster starts
+    out_format, loaded, columns, _, engine = prepare_run(input_path, models, output, threshold, engine)
+    total = count_documents(input_path)
     if total == 0:
         raise DocumentsError(f"{input_path} holds no documents")
-    title, abstract = input_text_columns(input_path, schema.names, columns, title_column, abstract_column)
+    title, abstract = input_text_columns(input_path, pq.read_schema(input_path).names, columns, title_column,
+                                         abstract_column)
 
     started_here = not ray.is_initialized()
     if started_here:
@@ -124,7 +121,7 @@ def predict_file_with_ray(
     work = output.with_name(f".{output.name}.mlmap-ray")  # not predict's resumable chunks: those stay
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    start, without_text = time.perf_counter(), 0
+    start, without_text, written = time.perf_counter(), 0, 0
     try:
         context = DataContext.get_current()
         context.execution_options.preserve_order = True  # chunks reach the driver in input order
@@ -149,22 +146,17 @@ def predict_file_with_ray(
                 # every worker (out of memory) fails the run instead of looping
                 max_restarts=MAX_RESTARTS, max_task_retries=MAX_RESTARTS,
             )
-        decision = DECISION_PREFIX + loaded[0].label_names[0]
         with tqdm(total=total, disable=not show_progress(progress), unit="doc", desc="predict (ray)") as bar:
             for index, table in enumerate(predicted.iter_batches(batch_size=None, batch_format="pyarrow")):
-                path = work / f"chunk-{index:06d}.parquet"
-                pq.write_table(table, path.with_suffix(".tmp"))
-                os.replace(path.with_suffix(".tmp"), path)
-                without_text += table.column(decision).null_count
+                save_chunk(table, work / f"chunk-{index:06d}.parquet")
+                without_text += documents_without_text(table, loaded)
+                written += table.num_rows
                 bar.update(table.num_rows)
                 if on_chunk is not None:
                     on_chunk(index)
-        written = sum(pq.ParquetFile(p).metadata.num_rows for p in work.glob("chunk-*.parquet"))
         if written != total:
             raise RuntimeError(f"Ray returned {written} documents of {total}: nothing was written")
-        if without_text:
-            warnings.warn(f"{without_text} document(s) have neither title nor abstract: they get no prediction "
-                          "(empty cells)", stacklevel=2)
+        warn_without_text(without_text)
         positives = _assemble(work, output, out_format, columns)
     finally:
         shutil.rmtree(work, ignore_errors=True)
