@@ -186,7 +186,7 @@ def run_engine(engine: str, args) -> dict:
     if engine.startswith("pytorch"):
         model, bf16 = saved.model, engine == "pytorch-bf16"
     elif engine == "openvino":
-        model, bf16 = OpenVINOClassifier(convert_classifier(saved.model, names), saved.model.config, precision), False
+        model, bf16 = mlmap.openvino_classifier(saved.model, names, precision=precision), False
     else:
         import nncf
 

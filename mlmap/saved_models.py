@@ -85,8 +85,7 @@ class SavedClassifier:
         if resolve_engine(engine, self.model) == "openvino":
             if self._openvino is None:
                 names = tuple(n for n in MODEL_INPUTS if n in dataset.column_names)
-                self._openvino = openvino_classifier(self.model, names, self.folder,
-                                                     precision="bf16" if bf16_supported() else "f32")
+                self._openvino = openvino_classifier(self.model, names, self.folder)
             model = self._openvino
         proba = predict_proba(model, dataset, self.tokenizer, batch_size=batch_size, bf16=bf16_supported(),
                               progress=progress)
