@@ -37,7 +37,7 @@ from .data import (
 from .documents import DocumentsError, find_text_columns, iter_documents, read_documents, write_documents
 from .final_models import train_final_model, train_target
 from .folds import assign_folds
-from .hardware import bf16_supported
+from .hardware import bf16_supported, use_bf16
 from .labels import MULTILABEL_PROBLEM, SINGLE_LABEL_PROBLEM, is_multilabel
 from .metrics import (
     best_f1_threshold,
@@ -51,8 +51,8 @@ from .models import (
     load_classifier,
     resolve_model,
 )
-from .paths import DEFAULT_CACHE_DIR, RESULTS_DIR
 from .openvino_engine import OpenVINOClassifier, openvino_classifier
+from .paths import DEFAULT_CACHE_DIR, RESULTS_DIR
 from .predicting import PAD_MULTIPLE, predict_proba, probabilities_from_logits
 from .ray_predict import predict_file_with_ray
 from .recipe import BOOK_SETTINGS, SEED, FineTuneSettings, screening_split
@@ -152,6 +152,7 @@ __all__ = [
     "threshold_for_recall",
     "train_final_model",
     "train_target",
+    "use_bf16",
     "write_documents",
     "wss",
 ]

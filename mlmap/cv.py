@@ -31,7 +31,7 @@ from .caching import atomic_write_text
 from .cv_results import MODELS, Store, current_commit, record_run, rounded, write_summaries
 from .data import load_labels, make_text
 from .folds import assign_folds, inner_split
-from .hardware import bf16_supported, check_same_precision
+from .hardware import check_same_precision, use_bf16
 from .metrics import best_thresholds, f1_at_thresholds
 from .models import resolve_model
 from .paths import PROJECT_ROOT, RESULTS_DIR
@@ -158,7 +158,7 @@ class FoldRunner:
             proba = self.refit_and_predict(model, selected, train, test)
             self.store.put({
                 "target": self.target, "fold": fold, "model": model, "selected": selected,
-                **({"bf16": bf16_supported()} if model == "minilm" else {}),
+                **({"bf16": use_bf16()} if model == "minilm" else {}),
                 "ids": test["id"].tolist(), "proba": rounded(proba),
                 "seconds": round(time.perf_counter() - start, 1),
             }, "folds", name)
@@ -212,7 +212,7 @@ def select_minilm(runner: FoldRunner, inner_train: pd.DataFrame, inner_val: pd.D
         else:
             start = time.perf_counter()
             by_epoch = minilm_trial(inner_train, inner_val, space, lr, runner.model_name, runner.seed)
-            trial = runner.store.put({"learning_rate": lr, "ids": inner_val["id"].tolist(), "bf16": bf16_supported(),
+            trial = runner.store.put({"learning_rate": lr, "ids": inner_val["id"].tolist(), "bf16": use_bf16(),
                                       "epochs": {str(e): rounded(p) for e, p in by_epoch.items()},
                                       "seconds": round(time.perf_counter() - start, 1)}, "trials", name)
         if trial["ids"] != inner_val["id"].tolist():

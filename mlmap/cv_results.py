@@ -126,7 +126,7 @@ def compare_runs(reference: str | os.PathLike, rerun: str | os.PathLike) -> pd.D
 
 
 def machine_description() -> dict[str, Any]:
-    """CPU, cores, whether it trains in bf16, and library versions, for the record of a run."""
+    """CPU, cores, whether the run trains in bf16 (and whether the machine could), and library versions, for the record of a run."""
     import sklearn
     import torch
     import transformers
@@ -136,9 +136,10 @@ def machine_description() -> dict[str, Any]:
     if cpuinfo.is_file():
         names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
         cpu = names[0] if names else cpu
-    from .hardware import bf16_supported
+    from .hardware import bf16_supported, use_bf16
 
-    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(), "bf16": bf16_supported(),
+    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(), "bf16": use_bf16(),
+            "bf16_units": bf16_supported(),
             "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
             "python": platform.python_version(), "torch": torch.__version__, "transformers": transformers.__version__,
             "scikit-learn": sklearn.__version__}

@@ -24,7 +24,7 @@ from .cv_results import current_commit, invocation
 from .data import LABELS_SHA256, data_path, load_labels, sha256_of
 from .documents import DocumentsError, document_texts, find_text_columns, label_values, read_documents
 from .folds import inner_split
-from .hardware import bf16_supported
+from .hardware import use_bf16
 from .models import resolve_model
 from .paths import RESULTS_DIR
 from .progress import show_progress
@@ -157,7 +157,7 @@ def train_final_model(
                       "learning_rate": chosen["learning_rate"], "epochs": chosen["epochs"],
                       "held_out_f1": round(chosen["val_f1"], 4)},
         "cross_validated": cv_scores,
-        "bf16": bf16_supported(),
+        "bf16": use_bf16(),
         "seconds": round(time.perf_counter() - clock),
     }
     tokenizer = AutoTokenizer.from_pretrained(model_name)

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from transformers import PreTrainedModel
 
-from .hardware import bf16_supported
+from .hardware import use_bf16
 from .models import quiet_transformers
 
 #: Inference engines ``predict_proba`` and ``python -m mlmap predict`` take; "auto" is OpenVINO where it helps.
@@ -56,7 +56,7 @@ def resolve_engine(engine: str, model: PreTrainedModel | None = None) -> str:
 
 def default_precision() -> str:
     """OpenVINO's inference precision on this CPU: bf16 where it has bf16 units, else f32."""
-    return "bf16" if bf16_supported() else "f32"
+    return "bf16" if use_bf16() else "f32"
 
 
 class _Logits(torch.nn.Module):

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase, Trainer
 
-from .hardware import bf16_supported
+from .hardware import use_bf16
 from .labels import MULTILABEL_PROBLEM, SINGLE_LABEL_PROBLEM
 from .models import quiet_transformers
 from .openvino_engine import OpenVINOClassifier, openvino_classifier, resolve_engine
@@ -87,7 +87,7 @@ class SavedClassifier:
                 names = tuple(n for n in MODEL_INPUTS if n in dataset.column_names)
                 self._openvino = openvino_classifier(self.model, names, self.folder)
             model = self._openvino
-        proba = predict_proba(model, dataset, self.tokenizer, batch_size=batch_size, bf16=bf16_supported(),
+        proba = predict_proba(model, dataset, self.tokenizer, batch_size=batch_size, bf16=use_bf16(),
                               progress=progress)
         return proba.reshape(len(frame), -1)
 

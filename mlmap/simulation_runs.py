@@ -26,7 +26,7 @@ from tqdm import tqdm
 from .caching import atomic_write_text
 from .cv_results import Store, current_commit, invocation
 from .data import load_labels, make_text
-from .hardware import bf16_supported, check_same_precision
+from .hardware import check_same_precision, use_bf16
 from .paths import RESULTS_DIR
 from .progress import show_progress
 from .recipe import SEED
@@ -170,7 +170,7 @@ def run_simulations(
             def save(s: dict[str, Any], complete: bool = False) -> None:
                 rounds[:] = s["rounds"]
                 unit = {"variant": variant, "model": model, "seed_set": k, "complete": complete,
-                        **({"bf16": bf16_supported()} if model == "minilm" else {}),
+                        **({"bf16": use_bf16()} if model == "minilm" else {}),
                         "ids": [ids[i] for i in s["order"]], "rounds": s["rounds"],
                         "seconds": round(spent + time.perf_counter() - start, 1)}
                 if not complete:

@@ -12,7 +12,7 @@ from transformers import AutoTokenizer, DataCollatorWithPadding, TrainerCallback
 from transformers.trainer_callback import PrinterCallback
 
 from . import caching
-from .hardware import bf16_supported
+from .hardware import use_bf16
 from .labels import is_multilabel, num_labels
 from .metrics import compute_metrics
 from .models import load_classifier, quiet_transformers, resolve_model
@@ -25,9 +25,9 @@ from .trainer import CustomTrainer
 def make_training_args(output_dir: str | os.PathLike = DEFAULT_OUTPUT_DIR, **overrides: Any) -> TrainingArguments:
     """``TrainingArguments`` with defaults that suit small fine-tuning runs on a laptop.
 
-    bf16 autocast where the hardware supports it (fp32 otherwise), batches of similar length (less
-    padding), no checkpoints, no reporting integrations, a fixed seed, and the loss logged once per
-    epoch: in Jupyter the ``Trainer`` shows it as a table that fills in epoch by epoch, in a
+    bf16 autocast where the hardware supports it and ``MLMAP_PRECISION`` allows (fp32 otherwise),
+    batches of similar length (less padding), no checkpoints, no reporting integrations, a fixed
+    seed, and the loss logged once per epoch: in Jupyter the ``Trainer`` shows it as a table that fills in epoch by epoch, in a
     terminal as a progress bar. Any ``TrainingArguments`` field can be overridden by keyword.
     """
     defaults: dict[str, Any] = dict(
@@ -36,7 +36,7 @@ def make_training_args(output_dir: str | os.PathLike = DEFAULT_OUTPUT_DIR, **ove
         learning_rate=5e-5,
         num_train_epochs=3,
         weight_decay=0.01,
-        bf16=bf16_supported(),
+        bf16=use_bf16(),
         use_cpu=not torch.cuda.is_available(),
         train_sampling_strategy="group_by_length",
         save_strategy="no",

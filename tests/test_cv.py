@@ -181,7 +181,7 @@ def test_a_run_is_not_continued_in_another_precision(tmp_path, labelled_df, tiny
         unit = json.loads(path.read_text())
         assert unit["bf16"] == here
         path.write_text(json.dumps({**unit, "bf16": not here}))
-        with pytest.raises(RuntimeError, match="this machine trains in"):
+        with pytest.raises(RuntimeError, match="this run trains in"):
             _run(tmp_path, labelled_df, tiny_encoder_dir, targets=("include",), models=("minilm",))
         path.write_text(json.dumps(unit))
         fold_unit.unlink(missing_ok=True)
@@ -189,7 +189,25 @@ def test_a_run_is_not_continued_in_another_precision(tmp_path, labelled_df, tiny
     assert fold_unit.is_file()
 
 
-def mlmap_bf16() -> bool:
-    from mlmap.hardware import bf16_supported
+def test_an_fp32_run_continues_on_a_bf16_machine_with_mlmap_precision(tmp_path, labelled_df, tiny_encoder_dir,
+                                                                       monkeypatch):
+    import mlmap.hardware
 
-    return bf16_supported()
+    monkeypatch.setenv("MLMAP_PRECISION", "fp32")
+    _run(tmp_path, labelled_df, tiny_encoder_dir, targets=("include",), models=("minilm",))
+    fold_unit = tmp_path / "folds" / "include-fold0-minilm.json"
+    assert json.loads(fold_unit.read_text())["bf16"] is False
+    fold_unit.unlink()  # interrupted before its fold finished; its trials remain
+    monkeypatch.setattr(mlmap.hardware, "bf16_supported", lambda: True)  # continued on a machine with bf16 units
+    monkeypatch.delenv("MLMAP_PRECISION")
+    with pytest.raises(RuntimeError, match="set MLMAP_PRECISION=fp32 to continue it here"):
+        _run(tmp_path, labelled_df, tiny_encoder_dir, targets=("include",), models=("minilm",))
+    monkeypatch.setenv("MLMAP_PRECISION", "fp32")
+    _run(tmp_path, labelled_df, tiny_encoder_dir, targets=("include",), models=("minilm",))
+    assert json.loads(fold_unit.read_text())["bf16"] is False
+
+
+def mlmap_bf16() -> bool:
+    from mlmap.hardware import use_bf16
+
+    return use_bf16()

@@ -188,17 +188,17 @@ def test_run_simulations_resumes_and_summarises(tmp_path):
 
 
 def test_a_fine_tuned_run_is_not_continued_in_another_precision(tmp_path, tiny_encoder_dir):
-    from mlmap.hardware import bf16_supported
+    from mlmap.hardware import use_bf16
 
     df = _labels_frame()
     frame = simulation_runs.variant_frame(df, "full")
     seeds = simulation_runs.seed_sets(frame, 1, settings=SMALL)[0]
     ids = frame["id"].tolist()
-    partial = {"variant": "full", "model": "minilm", "seed_set": 0, "complete": False, "bf16": not bf16_supported(),
+    partial = {"variant": "full", "model": "minilm", "seed_set": 0, "complete": False, "bf16": not use_bf16(),
                "ids": [ids[i] for i in seeds], "rounds": [], "ranking": ids, "seconds": 1.0}
     (tmp_path / "runs").mkdir()
     (tmp_path / "runs" / simulation_runs.run_name("full", "minilm", 0)).write_text(json.dumps(partial))
-    with pytest.raises(RuntimeError, match="this machine trains in"):
+    with pytest.raises(RuntimeError, match="this run trains in"):
         simulation_runs.run_simulations(["full"], ["minilm"], n_seed_sets=1, out=tmp_path, model_name=tiny_encoder_dir,
                                         settings=SMALL, df=df, progress=False)
 
