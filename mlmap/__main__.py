@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import warnings
 
 from .data import DataError, fetch_data
 from .openvino_engine import ENGINES
+
+
+def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _cv(args: argparse.Namespace) -> int:
@@ -239,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     _pretrained_model_option(demo)
     demo.add_argument("--seed", type=int, default=SEED, help=f"seed of the final models' selection and training (default {SEED})")
     args = parser.parse_args(argv)
+    # `kill` (and a shell closing) stops a long run as Ctrl-C does: finished work kept, the part recorded
+    previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         if args.command == "cv":
             return _cv(args)
@@ -259,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     except (DataError, FileNotFoundError, ValueError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     print(f"verified {path}")
     return 0
 

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ from transformers import TrainerCallback
 
 from . import baselines
 from .caching import atomic_write_text
-from .cv_results import MODELS, Store, current_commit, record_run, rounded, write_summaries
+from .cv_results import MODELS, Store, current_commit, record_run, recorded_if_interrupted, rounded, write_summaries
 from .data import load_labels, make_text
 from .folds import assign_folds, inner_split
 from .hardware import check_same_precision, use_bf16
@@ -304,7 +305,8 @@ def run_cv(
     total = sum(r.work(m, int((r.folds != k).sum())) for r in runners.values() for k in folds_to_run for m in models)
     show = show_progress(progress)
     started, commit = datetime.now(timezone.utc), current_commit()  # the code that runs, not what is checked out at the end
-    with tqdm(total=round(total), disable=not show, unit="ex", desc="cv", smoothing=0) as bar:
+    record = partial(record_run, store, targets, n_folds, seed, only_fold, models, model_name, spaces, started, commit)
+    with tqdm(total=round(total), disable=not show, unit="ex", desc="cv", smoothing=0) as bar, recorded_if_interrupted(record):
         def step(message: str, work: float) -> None:
             bar.update(round(work))
             if show:
@@ -317,7 +319,7 @@ def run_cv(
             for k in folds_to_run:
                 runner.run(k, models)
     summary = write_summaries(store, df)
-    record_run(store, targets, n_folds, seed, only_fold, models, model_name, spaces, started, commit)
+    record()
     return summary
 
 

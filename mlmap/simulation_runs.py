@@ -24,7 +24,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from .caching import atomic_write_text
-from .cv_results import Store, current_commit, invocation
+from .cv_results import Store, current_commit, invocation, recorded_if_interrupted
 from .data import load_labels, make_text
 from .hardware import check_same_precision, use_bf16
 from .paths import RESULTS_DIR
@@ -147,7 +147,15 @@ def run_simulations(
     show = show_progress(progress)
     started, commit = datetime.now(timezone.utc), current_commit()
     jobs = [(v, m, k) for v in variants for m in models for k in range(n_seed_sets)]
-    with tqdm(total=len(jobs), disable=not show, unit="run", desc="simulate", smoothing=0) as bar:
+    def record(interrupted: bool = False) -> None:
+        runs = store.get("run.json") or {"runs": []}
+        runs["runs"].append({**invocation("simulate", "run_simulations", started, commit, interrupted),
+                             "variants": variants, "models": models, "seed_sets": n_seed_sets, "seed": seed,
+                             "settings": asdict(settings)})
+        atomic_write_text(store.path("run.json"), json.dumps(runs, indent=1))
+
+    with tqdm(total=len(jobs), disable=not show, unit="run", desc="simulate", smoothing=0) as bar, \
+            recorded_if_interrupted(record):
         for variant, model, k in jobs:
             name, frame = run_name(variant, model, k), frames[variant]
             saved = store.get("runs", name)
@@ -189,8 +197,5 @@ def run_simulations(
             save({"order": order.tolist(), "rounds": list(rounds)}, complete=True)
             bar.update(1)
     summary = write_summary(out, df, seed)
-    record = store.get("run.json") or {"runs": []}
-    record["runs"].append({**invocation("simulate", "run_simulations", started, commit), "variants": variants,
-                           "models": models, "seed_sets": n_seed_sets, "seed": seed, "settings": asdict(settings)})
-    atomic_write_text(store.path("run.json"), json.dumps(record, indent=1))
+    record()
     return summary

@@ -122,31 +122,46 @@ def assert_summary_recomputes(results, df):
 def test_an_interrupted_run_resumes_to_the_same_result(tmp_path, labelled_df, tiny_encoder_dir, monkeypatch):
     whole = _run(tmp_path / "whole", labelled_df, tiny_encoder_dir, targets=("include",))
 
-    class Interrupted(Exception):
-        pass
-
     writes = []
     original_put = cv.Store.put
 
     def failing_put(self, value, *parts):
         if parts[0] == "folds" and len([w for w in writes if w[0] == "folds"]) == 2:
-            raise Interrupted  # killed after the first fold's transformer and one baseline were saved
+            raise KeyboardInterrupt  # stopped after the first fold's transformer and one baseline were saved
         writes.append(parts)
         return original_put(self, value, *parts)
 
     monkeypatch.setattr(cv.Store, "put", failing_put)
-    with pytest.raises(Interrupted):
+    with pytest.raises(KeyboardInterrupt):
         _run(tmp_path / "resumed", labelled_df, tiny_encoder_dir, targets=("include",))
     monkeypatch.setattr(cv.Store, "put", original_put)
+    record = json.loads((tmp_path / "resumed" / "run.json").read_text())
+    assert [r.get("interrupted") for r in record["runs"]] == [True], "the interrupted part is recorded"
+    assert record["compute_seconds"]["include"]["minilm"] > 0
     trained = []
     original_trial = cv.minilm_trial
     monkeypatch.setattr(cv, "minilm_trial", lambda *a: trained.append(1) or original_trial(*a))
     resumed = _run(tmp_path / "resumed", labelled_df, tiny_encoder_dir, targets=("include",))
     assert len(trained) == 2, "the finished fold's trial was run again"
     pd.testing.assert_frame_equal(resumed, whole)
+    record = json.loads((tmp_path / "resumed" / "run.json").read_text())
+    assert [r.get("interrupted") for r in record["runs"]] == [True, None]
+    assert record["runs"][0]["machine"]["cores"] and record["runs"][0]["wall_seconds"] >= 0
     a = pd.read_csv(tmp_path / "whole" / "oof_include.csv")
     b = pd.read_csv(tmp_path / "resumed" / "oof_include.csv")
     pd.testing.assert_frame_equal(a, b, atol=1e-6)
+
+
+def test_the_command_stops_on_sigterm_as_on_ctrl_c(monkeypatch, capsys):
+    import os
+    import signal
+
+    from mlmap.__main__ import main
+
+    monkeypatch.setattr(cv, "run_cv", lambda *a, **k: os.kill(os.getpid(), signal.SIGTERM))
+    assert main(["cv", "--target", "include"]) == 130
+    assert "run the same command again to continue" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored for whoever called main
 
 
 def test_bad_arguments_say_what_to_do(tmp_path, labelled_df, tiny_encoder_dir):

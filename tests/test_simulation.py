@@ -151,7 +151,7 @@ def _labels_frame(n=160, relevant=60):
     return pd.DataFrame(rows, columns=["id", "title", "abstract", "INCLUDE"])
 
 
-def test_run_simulations_resumes_and_summarises(tmp_path):
+def test_run_simulations_resumes_and_summarises(tmp_path, monkeypatch):
     df = _labels_frame()
     summary = simulation_runs.run_simulations(models=["tfidf"], n_seed_sets=2, out=tmp_path, settings=SMALL, df=df,
                                               progress=False)
@@ -179,10 +179,22 @@ def test_run_simulations_resumes_and_summarises(tmp_path):
     partial = {**finished, "complete": False, "ids": finished["ids"][: rounds[0]["screened"]], "rounds": rounds,
                "ranking": finished["ids"][4:]}
     name.write_text(json.dumps(partial))
+    original_simulate = simulation_runs.simulate_screening
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(simulation_runs, "simulate_screening", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        simulation_runs.run_simulations(models=["tfidf"], n_seed_sets=2, out=tmp_path, settings=SMALL, df=df,
+                                        progress=False)
+    monkeypatch.setattr(simulation_runs, "simulate_screening", original_simulate)
+    assert [r.get("interrupted") for r in json.loads((tmp_path / "run.json").read_text())["runs"]] == [None, True]
     again = simulation_runs.run_simulations(models=["tfidf"], n_seed_sets=2, out=tmp_path, settings=SMALL, df=df,
                                             progress=False)
     assert json.loads(name.read_text())["ids"] == finished["ids"]
     pd.testing.assert_frame_equal(again, summary)
+    assert [r.get("interrupted") for r in json.loads((tmp_path / "run.json").read_text())["runs"]] == [None, True, None]
     with pytest.raises(ValueError, match="asreview"):
         simulation_runs.run_simulations(models=["asreview_elas_u4"], out=tmp_path, df=df)
 
