@@ -26,13 +26,15 @@ data: setup
 	$(BIN)/python -m mlmap fetch-data
 
 # The execution cache keys each chapter on its code alone, so new committed results/ (read by the
-# cv, screening and stopping chapters) would leave their old outputs on the page: when results/ has
-# changed since the last build, execute every chapter again.
+# cv, screening and stopping chapters), a changed mlmap package or changed pins would leave old
+# outputs on the page: when any of them has changed since the last build, execute every chapter again.
 RESULTS_STAMP := .cache/book-results.sha256
 book: setup data
-	@mkdir -p .cache; now=$$(find results -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64); \
+	@mkdir -p .cache; now=$$(find results mlmap requirements.txt -type f ! -path '*/__pycache__/*' -print0 \
+	  | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64); \
 	if [ -d .jupyter_cache ] && [ "$$(cat $(RESULTS_STAMP) 2>/dev/null)" != "$$now" ]; then \
-	  echo "results/ changed since the last build: every chapter executes again"; rm -rf .jupyter_cache; fi; \
+	  echo "results/, mlmap/ or requirements.txt changed since the last build: every chapter executes again"; \
+	  rm -rf .jupyter_cache; fi; \
 	echo "$$now" > $(RESULTS_STAMP)
 	$(BIN)/jupyter-book build . -W --keep-going
 
