@@ -179,6 +179,23 @@ def recorded_if_interrupted(record: Callable[..., None]) -> Iterator[None]:
         raise
 
 
+def full_runs(record: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """The complete runs of every target and fold in a ``run.json``, oldest first, each as its parts.
+
+    A run interrupted and continued later (in another session, on another machine) is recorded as
+    interrupted parts followed by the part that finished; the parts of one run are listed together.
+    """
+    runs, parts = [], []
+    for part in record["runs"]:
+        if part.get("only_fold") is not None or list(part.get("targets", [])) != list(TARGETS):
+            continue  # a one-fold check or a single target, made into the same folder
+        parts.append(part)
+        if not part.get("interrupted"):
+            runs.append(parts)
+            parts = []
+    return runs
+
+
 def record_run(store: Store, targets: list[str], n_folds: int, seed: int, only_fold: int | None, models: list[str],
                model_name: str, spaces: dict[str, SearchSpace], started: datetime, commit: str,
                interrupted: bool = False) -> None:

@@ -226,3 +226,17 @@ def mlmap_bf16() -> bool:
     from mlmap.hardware import use_bf16
 
     return use_bf16()
+
+
+def test_full_runs_gather_the_parts_of_a_continued_run():
+    every = list(cv.TARGETS)
+    record = {"runs": [
+        {"targets": every, "only_fold": None, "wall_seconds": 5},                       # run 1 in one go
+        {"targets": every, "only_fold": None, "wall_seconds": 7, "interrupted": True},  # run 2, part 1
+        {"targets": ["sectors"], "only_fold": 0, "wall_seconds": 2},                    # a one-fold check
+        {"targets": every, "only_fold": None, "wall_seconds": 3, "interrupted": True},  # run 2, part 2
+        {"targets": every, "only_fold": None, "wall_seconds": 4},                       # run 2, last part
+        {"targets": every, "only_fold": None, "wall_seconds": 9, "interrupted": True},  # run 3, unfinished
+    ]}
+    runs = cv_results.full_runs(record)
+    assert [[p["wall_seconds"] for p in run] for run in runs] == [[5], [7, 3, 4]]
