@@ -27,8 +27,9 @@ def make_training_args(output_dir: str | os.PathLike = DEFAULT_OUTPUT_DIR, **ove
 
     bf16 autocast where the hardware supports it and ``MLMAP_PRECISION`` allows (fp32 otherwise),
     batches of similar length (less padding), no checkpoints, no reporting integrations, a fixed
-    seed, and the loss logged once per epoch: in Jupyter the ``Trainer`` shows it as a table that fills in epoch by epoch, in a
-    terminal as a progress bar. Any ``TrainingArguments`` field can be overridden by keyword.
+    seed, and the loss logged once per epoch: in Jupyter the ``Trainer`` shows it as a table that
+    fills in epoch by epoch, in a terminal as a progress bar. Any ``TrainingArguments`` field can be
+    overridden by keyword.
     """
     defaults: dict[str, Any] = dict(
         per_device_train_batch_size=16,
