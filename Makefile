@@ -65,12 +65,14 @@ bench-corpus: setup data
 	$(BIN)/python benchmarks/bench_predict_corpus.py
 
 # the nested cross-validation behind book/cv.md, rerun into CV_OUT and compared with the committed
-# results/cv: about 85 minutes on 2 cores with bf16 (twice that without). Every finished unit is saved,
+# results/cv: about 2.5 hours on 2 cores in fp32, the precision of the committed run (CV_PRECISION=bf16
+# halves that on a CPU with bf16 units, but trains different models). Every finished unit is saved,
 # so an interrupted run continues where it stopped when rerun. A new reported run: CV_OUT=results/cv
 # after moving the committed units away (results/cv/README.md).
 CV_OUT ?= .cache/cv
+CV_PRECISION ?= fp32
 cv: setup data
-	$(BIN)/python -m mlmap cv --target all --out $(CV_OUT) --compare-with results/cv
+	MLMAP_PRECISION=$(CV_PRECISION) $(BIN)/python -m mlmap cv --target all --out $(CV_OUT) --compare-with results/cv
 
 # the screening simulations behind book/screening.md (results/screening/, committed): every run is saved
 # after each round, so an interrupted run continues where it stopped when rerun
