@@ -52,6 +52,21 @@ def test_chapter_is_paired_and_in_sync(md: Path):
             assert cell["outputs"] == [] and cell["execution_count"] is None, f"{ipynb.name} has outputs committed"
 
 
+# The page's code box shows about 79 characters; longer lines are cut off and need scrolling.
+CODE_BOX_CHARS = 78
+
+
+@pytest.mark.parametrize("md", chapters(), ids=lambda p: p.name)
+def test_visible_code_fits_the_code_box(md: Path):
+    too_long = []
+    for cell in jupytext.read(md).cells:
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type != "code" or "remove-input" in tags or "remove-cell" in tags:
+            continue
+        too_long += [line for line in cell.source.splitlines() if len(line) > CODE_BOX_CHARS]
+    assert not too_long, f"{len(too_long)} code line(s) over {CODE_BOX_CHARS} characters: {too_long}"
+
+
 @pytest.mark.parametrize("md", chapters(), ids=lambda p: p.name)
 def test_chapter_loads_data_in_a_thebe_init_cell(md: Path):
     code = [c for c in jupytext.read(md).cells if c.cell_type == "code"]
