@@ -26,7 +26,7 @@ import pandas as pd
 
 from .caching import atomic_write_text
 from .cv import SEARCH_SPACES
-from .cv_results import Store, current_commit, invocation
+from .cv_results import Store, current_commit, full_runs, invocation
 from .data import load_labels, make_text
 from .paths import PROJECT_ROOT, RESULTS_DIR
 from .recipe import SEED
@@ -113,9 +113,12 @@ def build_demo_corpus(out: str | os.PathLike = DEFAULT_MAP_DIR, cv_dir: str | os
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "predictions.csv", predictions.to_csv(index=False))
     cv_record = json.loads((Path(cv_dir) / "run.json").read_text()) if (Path(cv_dir) / "run.json").is_file() else {}
+    # the folder's files are those of its last full run; earlier runs in its record were replaced
+    cv_runs = full_runs(cv_record) if cv_record else []
+    cv_commits = [part["commit"] for part in cv_runs[-1]] if cv_runs else []
     record = {**invocation("demo-corpus", "build_demo_corpus", started, commit),
               "cv_results": {"folder": str(Path(cv_dir).relative_to(PROJECT_ROOT)) if Path(cv_dir).is_relative_to(PROJECT_ROOT)
-                             else str(cv_dir), "commits": sorted({r["commit"] for r in cv_record.get("runs", [])})},
+                             else str(cv_dir), "commits": cv_commits},
               "final_code_models": models_info,
               "search_spaces": {t: asdict(SEARCH_SPACES[t]) for t in ("instruments", "sectors")}}
     atomic_write_text(out / "run.json", json.dumps(record, indent=1, default=str))

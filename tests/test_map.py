@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from mlmap import evidence_map
-from mlmap.cv_results import Store
+from mlmap.cv_results import Store, full_runs
 
 
 def test_map_counts_count_documents_in_both_codes_of_a_cell():
@@ -71,3 +71,6 @@ def test_committed_map_predictions_match_the_cv_results():
     assert (merged["pred_INCLUDE"] == merged["pred_INCLUDE_cv"]).all()
     run = json.loads((RESULTS_DIR / "map" / "run.json").read_text())
     assert {"command", "commit", "machine", "wall_seconds", "final_code_models"} <= set(run)
+    cv_record = json.loads((RESULTS_DIR / "cv" / "run.json").read_text())
+    last_run = [part["commit"] for part in full_runs(cv_record)[-1]]
+    assert run["cv_results"]["commits"] == last_run, "results/map was made from another cv run: rerun demo-corpus"
