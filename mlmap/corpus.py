@@ -62,9 +62,10 @@ class PredictionSummary:
     def __str__(self) -> str:
         rate = self.documents / self.seconds if self.seconds else float("nan")
         positives = ", ".join(f"{name} {count}" for name, count in self.positives.items())
-        return (f"{self.documents} documents predicted into {self.output} in {self.seconds:.0f} s ({rate:.1f} docs/s"
+        # one fact per line: a long output path would push the rest off a terminal or a book page
+        return (f"{self.documents} documents predicted in {self.seconds:.0f} s ({rate:.1f} docs/s"
                 + (f", {self.resumed_chunks} chunk(s) from an interrupted run" if self.resumed_chunks else "")
-                + f"); decisions = 1: {positives}")
+                + f")\nwritten to {self.output}\ndecisions = 1: {positives}")
 
 
 def prediction_columns(models: Sequence[SavedClassifier]) -> list[tuple[str, str]]:

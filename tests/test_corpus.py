@@ -328,3 +328,13 @@ def test_train_target_multilabel_records_its_thresholds(tmp_path, tiny_encoder_d
     assert loaded.label_names == ["4 - 1. Tax", "4 - 2. Other"] and loaded.multilabel
     assert set(loaded.info["thresholds"]) == {"f1"} and len(loaded.info["thresholds"]["f1"]) == 2
     assert loaded.info["training"]["data"]["documents"] == 40 and loaded.info["training"]["cross_validated"] is None
+
+
+def test_prediction_summary_puts_each_fact_on_its_own_line():
+    summary = corpus.PredictionSummary(Path("/a/long/folder/predicted.csv"), documents=300, without_text=0,
+                                       positives={"INCLUDE": 163}, seconds=12.5, resumed_chunks=2)
+    assert str(summary).splitlines() == [
+        "300 documents predicted in 12 s (24.0 docs/s, 2 chunk(s) from an interrupted run)",
+        "written to /a/long/folder/predicted.csv",
+        "decisions = 1: INCLUDE 163",
+    ]
