@@ -8,7 +8,8 @@ module per job:
 - ``models``: choosing and loading the pretrained model;  ``tokenizing``: texts to a Dataset
 - ``trainer``: ``CustomTrainer`` (the loss);              ``predicting``: probabilities, batched
 - ``metrics``: scores and ``pos_weight``;                 ``caching``: fine-tuned models on disk
-- ``training``: ``fine_tune`` and its arguments;          ``recipe``: the book's split and settings
+- ``training``: ``fine_tune`` and its arguments;          ``recipe``: the training recipe, the book's split and settings
+- ``learning``: did a fine-tuned model learn (each label against the best constant)
 - ``folds``: stratified fold assignments;                 ``baselines``: TF-IDF and frozen embeddings
 - ``targets``: the map's three targets;                   ``cv``: nested cross-validation (``python -m mlmap cv``)
 - ``cv_results``: a run's files, scores and record;       ``screening``: WSS, RRF, recall thresholds
@@ -55,7 +56,8 @@ from .openvino_engine import OpenVINOClassifier, openvino_classifier
 from .paths import DEFAULT_CACHE_DIR, RESULTS_DIR
 from .predicting import PAD_MULTIPLE, predict_proba, probabilities_from_logits
 from .ray_predict import predict_file_with_ray
-from .recipe import BOOK_SETTINGS, SEED, FineTuneSettings, screening_split
+from .learning import DidNotLearnError, LearningCheck, check_learning
+from .recipe import BOOK_SETTINGS, RECIPE, SEED, FineTuneSettings, TrainingRecipe, screening_split
 from .saved_models import ModelFolderError, SavedClassifier, load_saved_classifier, save_classifier
 from .screen_search import ScreeningResult, ScreenSettings, StoppingVerdict, screen, stopping_verdict
 from .screening import (
@@ -83,14 +85,17 @@ __all__ = [
     "LOOP_SETTINGS",
     "MULTILABEL_PROBLEM",
     "PAD_MULTIPLE",
+    "RECIPE",
     "RESULTS_DIR",
     "SEED",
     "SINGLE_LABEL_PROBLEM",
     "CustomTrainer",
     "DataError",
+    "DidNotLearnError",
     "DocumentsError",
     "FineTuneSettings",
     "FineTunedRanker",
+    "LearningCheck",
     "LoopSettings",
     "ModelFolderError",
     "ModelNotFoundError",
@@ -101,11 +106,13 @@ __all__ = [
     "ScreeningResult",
     "SearchSpace",
     "StoppingVerdict",
+    "TrainingRecipe",
     "assign_folds",
     "best_f1_threshold",
     "bf16_supported",
     "bootstrap_recall_interval",
     "bundled_model_path",
+    "check_learning",
     "compute_metrics",
     "compute_pos_weight",
     "consecutive_irrelevant_stop",

@@ -15,6 +15,8 @@ from transformers import AutoModelForSequenceClassification, PreTrainedModel, Tr
 from .models import quiet_transformers
 
 LOG_HISTORY_FILE = "log_history.json"
+#: The learning check of every attempt that made a cached model (:func:`mlmap.fine_tune`).
+LEARNING_FILE = "learning.json"
 
 
 def fingerprint(**settings: Any) -> str:
@@ -51,7 +53,13 @@ def load_cached(folder: Path) -> tuple[PreTrainedModel, list[dict[str, Any]]]:
     return model, json.loads(log_file.read_text()) if log_file.is_file() else []
 
 
-def save_atomically(trainer: Trainer, folder: Path) -> None:
+def load_learning(folder: Path) -> dict[str, Any]:
+    """The learning checks saved with a cached model (an empty record for a model cached before them)."""
+    path = folder / LEARNING_FILE
+    return json.loads(path.read_text()) if path.is_file() else {"learned": None, "attempts": []}
+
+
+def save_atomically(trainer: Trainer, folder: Path, learning: dict[str, Any] | None = None) -> None:
     """Save the trainer's model and log to a temporary folder, then rename it into place.
 
     An interrupted save therefore never leaves a folder that :func:`is_cached` takes for a model.
@@ -61,5 +69,7 @@ def save_atomically(trainer: Trainer, folder: Path) -> None:
     with quiet_transformers():  # no "Writing model shards" bar in the page
         trainer.save_model(str(tmp))
     (tmp / LOG_HISTORY_FILE).write_text(json.dumps(trainer.state.log_history))
+    if learning is not None:
+        (tmp / LEARNING_FILE).write_text(json.dumps(learning))
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(tmp, folder)

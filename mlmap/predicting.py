@@ -13,6 +13,7 @@ from datasets import Dataset
 from tqdm import tqdm
 from transformers import DataCollatorWithPadding, PreTrainedModel, PreTrainedTokenizerBase
 
+from .hardware import use_bf16
 from .labels import MULTILABEL_PROBLEM
 from .openvino_engine import OpenVINOClassifier, openvino_classifier, resolve_engine
 from .progress import show_progress
@@ -35,19 +36,35 @@ def probabilities_from_logits(logits: np.ndarray | torch.Tensor, multilabel: boo
     return proba[:, 1] if proba.shape[1] == 2 else proba
 
 
+def texts_frame(data: pd.DataFrame | Sequence[str]) -> pd.DataFrame:
+    """A frame with ``text`` from a list of texts, or from a DataFrame's ``text`` column, or else its title
+    and abstract columns (joined as :func:`mlmap.make_text` and ``python -m mlmap predict`` join them)."""
+    if isinstance(data, str):
+        raise ValueError("expected a list of texts, not a single string: wrap it in a list")
+    if not isinstance(data, pd.DataFrame):
+        return pd.DataFrame({"text": list(data)})
+    if "text" in data.columns:
+        return data[["text"]]
+    from .documents import document_texts, find_text_columns
+
+    title, abstract = find_text_columns(data.columns)
+    return pd.DataFrame({"text": document_texts(data, title, abstract)})
+
+
 def as_dataset(data: Dataset | pd.DataFrame | Sequence[str], tokenizer: PreTrainedTokenizerBase | None,
                max_length: int | None = None) -> Dataset:
-    """A tokenized Dataset from a tokenized Dataset (as it is), a DataFrame with ``text``, or a list of texts."""
+    """A tokenized Dataset from a tokenized Dataset (as it is), a DataFrame or a list of texts.
+
+    A DataFrame is read by its ``text`` column, or else by its title and abstract columns
+    (:func:`texts_frame`); texts are truncated to ``max_length`` tokens.
+    """
     if isinstance(data, Dataset):
         if "input_ids" not in data.column_names:
             raise ValueError("the Dataset has no 'input_ids'; tokenize it first with mlmap.hf_tokenize_data")
         return data
     if tokenizer is None:
         raise ValueError("to predict raw texts, create the trainer with processing_class=tokenizer")
-    if isinstance(data, str):
-        raise ValueError("expected a list of texts, not a single string: wrap it in a list")
-    frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame({"text": list(data)})
-    return hf_tokenize_data(frame.drop(columns="labels", errors="ignore"), tokenizer, max_length)
+    return hf_tokenize_data(texts_frame(data), tokenizer, max_length)
 
 
 def predict_proba(
@@ -55,7 +72,7 @@ def predict_proba(
     dataset: Dataset,
     tokenizer: PreTrainedTokenizerBase | None = None,
     batch_size: int = 16,
-    bf16: bool = False,
+    bf16: bool | None = None,
     progress: bool | None = None,
     collate: Callable[[list[dict[str, Any]]], dict[str, torch.Tensor]] | None = None,
     engine: str = "pytorch",
@@ -65,12 +82,15 @@ def predict_proba(
     Documents run in batches of similar length (longest first, so the peak memory is reached, and
     any problem shows, at the start), padded to a multiple of :data:`PAD_MULTIPLE`; only the
     probabilities are kept, so memory stays flat. ``bf16`` runs a bf16 copy of the weights (the
-    model itself is left untouched). ``progress=None`` shows a progress bar only on a terminal.
+    model itself is left untouched); ``None`` (the default) follows ``MLMAP_PRECISION`` as training does
+    (:func:`mlmap.use_bf16`), so every path predicts one model in one precision. ``progress=None`` shows a progress bar only on a terminal.
 
     ``engine="openvino"`` (or ``"auto"`` on a CPU with ``openvino`` installed) converts the model to
     OpenVINO first (seconds; see :mod:`mlmap.openvino_engine`), which pays off from a few hundred
     documents; an :class:`~mlmap.openvino_engine.OpenVINOClassifier` runs as it is.
     """
+    if bf16 is None:
+        bf16 = use_bf16()
     n = len(dataset)
     if n == 0:
         raise ValueError("predict_proba got no documents")

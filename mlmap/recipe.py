@@ -1,11 +1,18 @@
-"""The book's screening recipe, written once: the held-out split and the fine-tuning settings.
+"""How mlmap fine-tunes, written once: the training recipe, the book's held-out split and its settings.
 
-The binary and prediction chapters (and the benchmark) use these, so they train and look up the
-same cached model.
+:data:`RECIPE` is the training practice every fine-tuning path shares (the chapters through
+:func:`mlmap.fine_tune`, ``cv``, ``train``, ``screen`` and the simulations): a linear warm-up over
+the first 10% of the steps, bias-corrected AdamW with weight decay, gradients clipped at 1.0, no
+``pos_weight`` (so probabilities stay those of the plain loss), and at least ``min_steps`` optimizer
+steps however small the training set (Mosbach et al. 2021, "On the stability of fine-tuning BERT";
+Zhang et al. 2021, "Revisiting few-sample BERT fine-tuning"). ``max_length`` stays a choice of
+each use. The binary and prediction chapters (and the benchmark) use :data:`BOOK_SETTINGS`, so they
+train and look up the same cached model.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -14,6 +21,44 @@ from sklearn.model_selection import train_test_split
 
 #: The one random seed of the book: splits, samples and training.
 SEED = 42
+
+
+@dataclass(frozen=True)
+class TrainingRecipe:
+    """The training practice of every fine-tuning run; ``max_length`` and the data are each use's own.
+
+    ``warmup`` is the share of optimizer steps with a linear warm-up (``TrainingArguments.warmup_steps``
+    takes a share below 1); ``min_steps`` the fewest optimizer steps a run takes, in whole epochs,
+    because a few dozen steps are where fine-tuning BERT is known to collapse; ``max_attempts`` how
+    many seeds a run tries before it reports that a label did not learn (:mod:`mlmap.learning`).
+    """
+
+    learning_rate: float = 5e-5
+    warmup: float = 0.1
+    min_steps: int = 300
+    min_epochs: int = 3
+    batch_size: int = 16
+    weight_decay: float = 0.01
+    max_grad_norm: float = 1.0
+    max_attempts: int = 3
+
+    def epochs_for(self, n_train: int, batch_size: int | None = None, min_epochs: int | None = None) -> int:
+        """Whole epochs over ``n_train`` documents that give at least ``min_steps`` optimizer steps."""
+        if n_train < 1:
+            raise ValueError("no training documents")
+        steps_per_epoch = math.ceil(n_train / (batch_size or self.batch_size))
+        floor = self.min_epochs if min_epochs is None else min_epochs
+        return max(floor, math.ceil(self.min_steps / steps_per_epoch))
+
+    def training_args(self) -> dict[str, Any]:
+        """The recipe's ``TrainingArguments`` fields (schedule length excluded: see :meth:`epochs_for`)."""
+        return {"learning_rate": self.learning_rate, "warmup_steps": self.warmup, "lr_scheduler_type": "linear",
+                "per_device_train_batch_size": self.batch_size, "weight_decay": self.weight_decay,
+                "max_grad_norm": self.max_grad_norm, "adam_epsilon": 1e-8}
+
+
+#: The recipe every fine-tuning path uses (see the module docstring and ``results/cv/exploration.md``).
+RECIPE = TrainingRecipe()
 
 
 @dataclass(frozen=True)

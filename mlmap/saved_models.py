@@ -20,11 +20,10 @@ import numpy as np
 import pandas as pd
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase, Trainer
 
-from .hardware import use_bf16
 from .labels import MULTILABEL_PROBLEM, SINGLE_LABEL_PROBLEM
 from .models import quiet_transformers
 from .openvino_engine import OpenVINOClassifier, openvino_classifier, resolve_engine
-from .predicting import MODEL_INPUTS, predict_proba
+from .predicting import MODEL_INPUTS, predict_proba, texts_frame
 from .tokenizing import hf_tokenize_data
 
 MODEL_INFO_FILE = "mlmap.json"
@@ -72,14 +71,17 @@ class SavedClassifier:
             raise ValueError(f"a threshold is a probability between 0 and 1, got {choice}")
         return np.full(len(self.label_names), float(choice))
 
-    def predict_proba(self, texts: Sequence[str], batch_size: int = 16, progress: bool | None = False,
+    def predict_proba(self, texts: Sequence[str] | pd.DataFrame, batch_size: int = 16, progress: bool | None = False,
                       engine: str = "auto") -> np.ndarray:
         """P(label) for every text: a (texts x labels) array, in the texts' order.
+
+        ``texts`` is a list of texts or a DataFrame (its ``text`` column, or its title and abstract
+        columns, as ``python -m mlmap predict`` reads a file), tokenized to the folder's ``max_length``.
 
         ``engine``: ``"auto"`` (OpenVINO on a CPU where it is installed, else PyTorch), ``"openvino"``
         or ``"pytorch"``. OpenVINO's copy of the model is converted once and kept in the folder.
         """
-        frame = pd.DataFrame({"text": list(texts)})
+        frame = texts_frame(texts)
         dataset = hf_tokenize_data(frame, self.tokenizer, self.max_length)
         model: Any = self.model
         if resolve_engine(engine, self.model) == "openvino":
@@ -87,8 +89,7 @@ class SavedClassifier:
                 names = tuple(n for n in MODEL_INPUTS if n in dataset.column_names)
                 self._openvino = openvino_classifier(self.model, names, self.folder)
             model = self._openvino
-        proba = predict_proba(model, dataset, self.tokenizer, batch_size=batch_size, bf16=use_bf16(),
-                              progress=progress)
+        proba = predict_proba(model, dataset, self.tokenizer, batch_size=batch_size, progress=progress)
         return proba.reshape(len(frame), -1)
 
 

@@ -36,7 +36,7 @@ def hf_tokenize_data(
 ) -> Dataset:
     """Tokenize ``df["text"]`` (and carry ``df["labels"]``) into a Dataset ready for a ``Trainer``.
 
-    Texts are truncated to ``max_length`` (default: the model's limit) but not padded: pad each batch
+    Texts are truncated to ``max_length`` (default :data:`BERT_MAX_LENGTH`, or the tokenizer's limit if lower) but not padded: pad each batch
     with ``DataCollatorWithPadding`` so that short batches stay short. Labels become int64 class ids
     (one target) or float32 vectors (multilabel), the record of the problem type that
     :func:`mlmap.labels.is_multilabel` reads. A ``length`` column holds each text's token count,
@@ -51,7 +51,8 @@ def hf_tokenize_data(
         )
     _check_texts(df["text"])
     tokenizer = load_tokenizer(model_name)
-    limit = min(tokenizer.model_max_length, max_length or tokenizer.model_max_length)
+    # some tokenizers leave model_max_length unset (a huge number): never rely on it alone
+    limit = min(tokenizer.model_max_length, max_length or BERT_MAX_LENGTH)
     encoded = tokenizer(df["text"].astype(str).tolist(), truncation=True, max_length=limit)
 
     columns = dict(encoded)

@@ -15,6 +15,7 @@ from transformers import Trainer
 from . import labels as labels_
 from .metrics import compute_pos_weight
 from .predicting import as_dataset, predict_proba, probabilities_from_logits
+from .tokenizing import BERT_MAX_LENGTH
 
 
 class CustomTrainer(Trainer):
@@ -24,6 +25,10 @@ class CustomTrainer(Trainer):
       probabilities are the softmax, and for two classes ``predict_proba`` returns P(class 1).
     - Multilabel (float 0/1 vectors): BCE-with-logits, with optional ``pos_weight`` (a tensor, or
       ``"auto"`` for negatives / positives of the training labels); probabilities are the sigmoid.
+
+    ``max_length`` is the input length the model is trained on (give the one its training Dataset
+    was tokenized with): ``predict_proba`` on texts or a DataFrame tokenizes to it, so the trainer
+    predicts what it was trained on, whatever the tokenizer's ``model_max_length`` says.
 
     Which one is read from the training Dataset's ``labels`` feature (:mod:`mlmap.labels`) and
     written into the model's ``problem_type``. Unlike the plain ``Trainer`` with length-grouped
@@ -38,9 +43,12 @@ class CustomTrainer(Trainer):
         *args: Any,
         class_weights: Sequence[float] | torch.Tensor | None = None,
         pos_weight: Sequence[float] | torch.Tensor | Literal["auto"] | None = None,
+        max_length: int = BERT_MAX_LENGTH,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        #: the input length the model trains on; ``predict_proba`` tokenizes texts to it
+        self.max_length = int(max_length)
         train = self.train_dataset
         has_labels = train is not None and "labels" in getattr(train, "column_names", [])
         if has_labels:
@@ -94,17 +102,20 @@ class CustomTrainer(Trainer):
         data: Dataset | pd.DataFrame | Sequence[str],
         batch_size: int | None = None,
         progress: bool | None = None,
+        engine: str = "pytorch",
     ) -> np.ndarray:
         """Probabilities for every document, in the input order; labels are not needed.
 
-        ``data`` is a tokenized Dataset, or a DataFrame with ``text`` / a list of texts (tokenized
-        with the trainer's ``processing_class``). See :func:`mlmap.predicting.predict_proba`: batches
-        of similar length, bf16 weights when the trainer trains in bf16, flat memory.
+        ``data`` is a tokenized Dataset, or a list of texts or a DataFrame (its ``text`` column, or
+        its title and abstract columns), tokenized with the trainer's ``processing_class`` to its
+        ``max_length``. See :func:`mlmap.predicting.predict_proba`: batches of similar length, the
+        precision of ``MLMAP_PRECISION``, flat memory; ``engine="openvino"`` converts the model to
+        OpenVINO first (:mod:`mlmap.openvino_engine`).
         """
-        dataset = as_dataset(data, self.processing_class)
+        dataset = as_dataset(data, self.processing_class, self.max_length)
         return predict_proba(
             self.model, dataset, self.processing_class,
             batch_size=batch_size or self.args.per_device_eval_batch_size,
-            bf16=self.args.bf16, progress=progress,
+            progress=progress, engine=engine,
             collate=None if self.processing_class is not None else self.data_collator,
         )

@@ -115,3 +115,27 @@ def labelled_df():
         rows.append([f"W{i}", f"title {i}", " ".join(words), float(include), *codes])
     return pd.DataFrame(rows, columns=["id", "title", "abstract", "INCLUDE", "4 - 1. Tax", "4 - 2. Other",
                                        "8 - 01. Forest", "8 - 02. Other"])
+
+
+@pytest.fixture
+def fp32(monkeypatch):
+    """Every path in fp32 (``MLMAP_PRECISION=fp32``), whatever the machine: for tests that compare
+    mlmap's probabilities with an fp32 forward pass of their own."""
+    monkeypatch.setenv("MLMAP_PRECISION", "fp32")
+
+
+@pytest.fixture(params=["fp32", "bf16"])
+def precision(request, monkeypatch):
+    """Each test that takes it runs twice: in fp32, and in bf16 as on a CPU with bf16 units.
+
+    Where the machine has none, the hardware check is made to say yes and torch emulates bf16
+    (slow, fine for tiny models), so the bf16 paths are tested on every machine.
+    """
+    from mlmap import hardware
+
+    if request.param == "bf16":
+        monkeypatch.setattr(hardware, "bf16_supported", lambda: True)
+        monkeypatch.setenv("MLMAP_PRECISION", "auto")
+    else:
+        monkeypatch.setenv("MLMAP_PRECISION", "fp32")
+    return request.param

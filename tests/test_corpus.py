@@ -247,7 +247,7 @@ def test_bad_models_and_outputs_are_clear_errors(tmp_path, binary_model, capsys)
     assert list(tmp_path.glob("out*")) == []
 
 
-def test_saved_classifier_reloads_and_predicts_identically(tmp_path, make_tiny_model, tokenizer, binary_df):
+def test_saved_classifier_reloads_and_predicts_identically(tmp_path, make_tiny_model, tokenizer, binary_df, precision):
     model = make_tiny_model(3, multilabel=True)
     dataset = mlmap.hf_tokenize_data(binary_df[["text"]], tokenizer, 32)
     before = mlmap.predict_proba(model, dataset, tokenizer)
@@ -255,6 +255,8 @@ def test_saved_classifier_reloads_and_predicts_identically(tmp_path, make_tiny_m
                                    thresholds={"f1": [0.1, 0.2, 0.3]}, training={"note": "test"})
     loaded = mlmap.load_saved_classifier(folder)
     np.testing.assert_array_equal(loaded.predict_proba(binary_df["text"].tolist(), engine="pytorch"), before)
+    # a DataFrame is read by its text (or title and abstract) columns, never by its column names
+    np.testing.assert_array_equal(loaded.predict_proba(binary_df, engine="pytorch"), before)
     assert loaded.label_names == ["a", "b", "c"] and loaded.multilabel and loaded.max_length == 32
     assert loaded.model.config.id2label == {0: "a", 1: "b", 2: "c"} and loaded.info["training"] == {"note": "test"}
     assert loaded.thresholds("f1").tolist() == [0.1, 0.2, 0.3] and loaded.thresholds(0.7).tolist() == [0.7] * 3
@@ -307,13 +309,16 @@ def test_train_command_on_a_readers_file_saves_a_working_model(tmp_path, tiny_en
     path = _labelled_file(tmp_path)
     out = tmp_path / "model"
     assert main(["train", "--data", str(path), "--label", "relevant", "--out", str(out), "--model", tiny_encoder_dir,
-                 "--epochs", "2", "--max-length", "32", "--learning-rate", "1e-3", "--learning-rate", "5e-4"]) == 0
+                 "--epochs", "25", "--max-length", "32", "--learning-rate", "1e-2", "--learning-rate", "3e-3"]) == 0
     loaded = mlmap.load_saved_classifier(out)
     info = loaded.info
     assert info["label_names"] == ["relevant"] and set(info["thresholds"]) == {"f1", "recall95"}
     selection = info["training"]["selection"]
-    assert selection["held_out_documents"] == 12 and selection["epochs"] in (1, 2)
-    assert selection["learning_rate"] in (1e-3, 5e-4) and info["training"]["data"]["documents"] == 46
+    assert selection["held_out_documents"] == 12 and 1 <= selection["epochs"] <= 25
+    assert selection["learning_rate"] in (1e-2, 3e-3) and info["training"]["data"]["documents"] == 46
+    # the chosen configuration's per-label scores on the held-out quarter, and the checks that it learned
+    assert set(selection["held_out_per_label"]["relevant"]) == {"auc", "f1", "positives"}
+    assert info["training"]["learning"]["learned"] is True
     assert info["training"]["data"]["sha256"] == mlmap.data.sha256_of(path)
     assert main(["predict", str(path), "-o", str(tmp_path / "p.csv"), "--model", str(out), "--threshold", "recall95"]) == 0
     predicted = pd.read_csv(tmp_path / "p.csv")
@@ -321,7 +326,7 @@ def test_train_command_on_a_readers_file_saves_a_working_model(tmp_path, tiny_en
 
 
 def test_train_target_multilabel_records_its_thresholds(tmp_path, tiny_encoder_dir, labelled_df):
-    space = mlmap.SearchSpace(learning_rates=(1e-3,), max_epochs=1, max_length=32, batch_size=8)
+    space = mlmap.SearchSpace(learning_rates=(1e-2,), max_epochs=25, max_length=32, batch_size=8)
     folder = mlmap.final_models.train_target("instruments", tmp_path / "codes", tiny_encoder_dir, space=space,
                                              df=labelled_df, progress=False)
     loaded = mlmap.load_saved_classifier(folder)
@@ -338,3 +343,12 @@ def test_prediction_summary_puts_each_fact_on_its_own_line():
         "written to /a/long/folder/predicted.csv",
         "decisions = 1: INCLUDE 163",
     ]
+
+
+def test_train_refuses_to_save_a_model_that_did_not_learn(tmp_path, tiny_encoder_dir, capsys):
+    path = _labelled_file(tmp_path)
+    out = tmp_path / "model"
+    # a learning rate that breaks training: every trial and every retry ends near a constant
+    assert main(["train", "--data", str(path), "--label", "relevant", "--out", str(out), "--model", tiny_encoder_dir,
+                 "--epochs", "3", "--max-length", "32", "--learning-rate", "3.0"]) != 0
+    assert "did not learn relevant" in capsys.readouterr().err and not out.exists()

@@ -12,7 +12,7 @@ from mlmap import cv, cv_results
 from mlmap.folds import assign_folds, inner_split
 from mlmap.metrics import best_f1_threshold, best_thresholds, f1_at_thresholds
 
-TINY = cv.SearchSpace(learning_rates=(1e-3,), max_epochs=2, max_length=32, batch_size=8, logistic_c=(1.0, 10.0))
+TINY = cv.SearchSpace(learning_rates=(1e-2,), max_epochs=15, max_length=32, batch_size=8, logistic_c=(1.0, 10.0))
 SPACES = {target: TINY for target in cv.TARGETS}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch.nn import functional as F
@@ -95,7 +96,7 @@ def test_training_lowers_the_loss(tokenizer, binary_df, make_tiny_model, tmp_pat
     assert np.mean(losses[-3:]) < np.mean(losses[:3])
 
 
-def test_predict_proba_binary_matches_softmax_and_loss(tokenizer, binary_df, make_tiny_model, tmp_path):
+def test_predict_proba_binary_matches_softmax_and_loss(tokenizer, binary_df, make_tiny_model, tmp_path, fp32):
     ds = mlmap.hf_tokenize_data(binary_df, tokenizer)
     trainer = _trainer(make_tiny_model(), tokenizer, ds, tmp_path)
     proba = trainer.predict_proba(ds, batch_size=5)
@@ -116,7 +117,7 @@ def test_predict_proba_binary_matches_softmax_and_loss(tokenizer, binary_df, mak
     assert nll == pytest.approx(loss.item(), rel=1e-4)
 
 
-def test_predict_keeps_input_order_with_length_grouped_training(tokenizer, binary_df, make_tiny_model, tmp_path):
+def test_predict_keeps_input_order_with_length_grouped_training(tokenizer, binary_df, make_tiny_model, tmp_path, fp32):
     ds = mlmap.hf_tokenize_data(binary_df, tokenizer)
     trainer = _trainer(make_tiny_model(), tokenizer, ds, tmp_path)
     assert trainer.args.train_sampling_strategy == "group_by_length"
@@ -126,7 +127,7 @@ def test_predict_keeps_input_order_with_length_grouped_training(tokenizer, binar
     assert trainer.predict(ds).label_ids.tolist() == binary_df["labels"].tolist()
 
 
-def test_predict_proba_multilabel_is_sigmoid_matrix(tokenizer, multilabel_df, make_tiny_model, tmp_path):
+def test_predict_proba_multilabel_is_sigmoid_matrix(tokenizer, multilabel_df, make_tiny_model, tmp_path, fp32):
     ds = mlmap.hf_tokenize_data(multilabel_df, tokenizer)
     trainer = _trainer(make_tiny_model(3, multilabel=True), tokenizer, ds, tmp_path)
     proba = trainer.predict_proba(ds.remove_columns("labels"))
@@ -175,7 +176,8 @@ def test_training_args_defaults(tmp_path):
 
 
 def test_fine_tune_caches_by_settings(tiny_model_dir, binary_df, tmp_path, monkeypatch):
-    settings = dict(model_name=tiny_model_dir, cache_dir=tmp_path / "cache", num_train_epochs=1, bf16=False)
+    # one epoch teaches the tiny model nothing: the learning check (tests/test_learning.py) is off here
+    settings = dict(model_name=tiny_model_dir, cache_dir=tmp_path / "cache", num_train_epochs=1, bf16=False, check=False)
     first = mlmap.fine_tune(binary_df, **settings)
     assert len(list((tmp_path / "cache").iterdir())) == 1
     # same settings: loaded from the cache, so training must not run again
@@ -188,20 +190,43 @@ def test_fine_tune_caches_by_settings(tiny_model_dir, binary_df, tmp_path, monke
         mlmap.fine_tune(binary_df.iloc[:20], **settings)
 
 
-@pytest.mark.skipif(not mlmap.bf16_supported(), reason="no bf16 support on this machine")
-def test_predict_proba_bf16_is_close_and_leaves_weights_fp32(tokenizer, binary_df, make_tiny_model, tmp_path):
+def test_predict_proba_follows_mlmap_precision_and_leaves_weights_fp32(tokenizer, binary_df, make_tiny_model, tmp_path,
+                                                                       monkeypatch):
     ds = mlmap.hf_tokenize_data(binary_df, tokenizer)
     trainer = _trainer(make_tiny_model(), tokenizer, ds, tmp_path)
+    monkeypatch.setenv("MLMAP_PRECISION", "fp32")
     fp32 = trainer.predict_proba(ds)
-    trainer.args.bf16 = True
+    # as on a CPU with bf16 units (emulated where there are none): the same trainer predicts in bf16
+    monkeypatch.setattr(mlmap.hardware, "bf16_supported", lambda: True)
+    monkeypatch.setenv("MLMAP_PRECISION", "auto")
     bf16 = trainer.predict_proba(ds)
+    assert not np.array_equal(bf16, fp32)
     np.testing.assert_allclose(bf16, fp32, atol=0.02)
     assert next(trainer.model.parameters()).dtype == torch.float32
 
 
+def test_predict_proba_tokenizes_texts_to_the_trainers_max_length(tokenizer, binary_df, make_tiny_model, tmp_path):
+    long_df = binary_df.assign(text=binary_df["text"] + " " + " ".join(["policy"] * 60))
+    ds = mlmap.hf_tokenize_data(long_df, tokenizer, 16)
+    trainer = _trainer(make_tiny_model(), tokenizer, ds, tmp_path, max_length=16)
+    np.testing.assert_allclose(trainer.predict_proba(long_df["text"].tolist()), trainer.predict_proba(ds), atol=1e-6)
+    # the same texts at the tokenizer's 512 tokens are other inputs, with other probabilities
+    assert not np.allclose(trainer.predict_proba(mlmap.hf_tokenize_data(long_df, tokenizer, 512)), trainer.predict_proba(ds))
+
+
+def test_a_dataframe_without_text_is_read_by_its_title_and_abstract(tokenizer, binary_df, make_tiny_model, tmp_path):
+    ds = mlmap.hf_tokenize_data(binary_df, tokenizer)
+    trainer = _trainer(make_tiny_model(), tokenizer, ds, tmp_path)
+    papers = pd.DataFrame({"title": ["Carbon tax", "Forest policy"], "abstract": ["emissions fell", ""]})
+    np.testing.assert_allclose(trainer.predict_proba(papers),
+                               trainer.predict_proba(["Carbon tax. emissions fell", "Forest policy"]), atol=1e-6)
+    with pytest.raises(mlmap.DocumentsError, match="no title or abstract column"):
+        trainer.predict_proba(pd.DataFrame({"words": ["carbon tax"]}))
+
+
 def test_fine_tune_prints_no_load_report_or_save_bars(tiny_encoder_dir, binary_df, tmp_path, capfd):
     mlmap.fine_tune(binary_df, model_name=tiny_encoder_dir, cache_dir=tmp_path / "cache", num_train_epochs=1,
-                    bf16=False, disable_tqdm=True)
+                    bf16=False, disable_tqdm=True, check=False)
     err = capfd.readouterr().err
     assert "LOAD REPORT" not in err and "Loading weights" not in err and "Writing model shards" not in err
     # the switch is undone afterwards: a plain load still reports the new head
@@ -211,7 +236,7 @@ def test_fine_tune_prints_no_load_report_or_save_bars(tiny_encoder_dir, binary_d
 
 
 def test_fine_tune_gives_the_same_model_whatever_ran_before(tiny_encoder_dir, binary_df):
-    settings = dict(model_name=tiny_encoder_dir, num_train_epochs=1, bf16=False, disable_tqdm=True)
+    settings = dict(model_name=tiny_encoder_dir, num_train_epochs=1, bf16=False, disable_tqdm=True, check=False)
     first = mlmap.fine_tune(binary_df, **settings).predict_proba(binary_df)
     torch.rand(1000)  # other work moves the global random state, as a longer session or `cv` would
     np.testing.assert_allclose(mlmap.fine_tune(binary_df, **settings).predict_proba(binary_df), first, atol=1e-6)
