@@ -99,13 +99,15 @@ def _predict(args: argparse.Namespace) -> int:
 def _screen(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .documents import output_format, write_documents
+    from .documents import check_outputs, output_format, write_documents
     from .screen_search import ScreenSettings, screen
 
     output = Path(args.output)
     output_format(output)  # an unknown extension fails before any training
     ranking_path = Path(args.ranking) if args.ranking else output.with_name(f"{output.stem}-ranking{output.suffix}")
     output_format(ranking_path)
+    # -o naming the input once replaced 1,500 documents and their labels by the 100 of the next batch
+    check_outputs(args.input, {"-o": output, "--ranking": ranking_path})
     given = {"learning_rate": args.learning_rate, "epochs": args.epochs, "max_length": args.max_length}
     settings = ScreenSettings(**{k: v for k, v in given.items() if v is not None}, recall_target=args.recall_target,
                               confidence=args.confidence)

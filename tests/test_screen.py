@@ -167,3 +167,66 @@ def test_the_command_round_trips_each_format(tiny_encoder_dir, tmp_path, source,
         assert batch["id"].tolist() == ids[:5]
     else:
         assert all(any(n.startswith("p_relevant: ") for n in notes) for notes in ranking["notes"])
+
+
+def _labelled_search(tmp_path: Path) -> Path:
+    """A search file with 12 screened documents of both classes, 28 left."""
+    frame, truth = _search(40)
+    for i in range(12):
+        frame.loc[i, "label"] = str(truth[i] if i not in (1, 2) else 1)
+    frame.loc[[13, 14, 15], "label"] = "1"
+    frame.to_csv(tmp_path / "search.csv", index=False)
+    return tmp_path / "search.csv"
+
+
+@pytest.mark.parametrize("how", ["-o same path", "-o another spelling", "-o symlink", "--ranking same path",
+                                 "--ranking absolute", "-o equals --ranking"])
+def test_the_command_refuses_to_overwrite_its_input(tmp_path, how, capsys, monkeypatch):
+    search = _labelled_search(tmp_path)
+    before = search.read_bytes()
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link.csv").symlink_to(search)
+    monkeypatch.chdir(tmp_path / "sub")
+    outputs = {"-o same path": ["-o", str(search)],
+               "-o another spelling": ["-o", "../sub/../search.csv"],
+               "-o symlink": ["-o", "../link.csv"],
+               "--ranking same path": ["-o", "next.csv", "--ranking", "../search.csv"],
+               "--ranking absolute": ["-o", "next.csv", "--ranking", str(search)],
+               "-o equals --ranking": ["-o", "next.csv", "--ranking", "./next.csv"]}[how]
+    assert main(["screen", str(search), *outputs]) == 1
+    err = capsys.readouterr().err
+    assert ("is the input file" in err and "another file name" in err) or "both name" in err
+    assert search.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["link.csv", "search.csv", "sub"]
+
+
+def test_the_default_ranking_file_may_not_be_the_input(tmp_path, capsys):
+    search = _labelled_search(tmp_path)
+    renamed = search.rename(tmp_path / "next-ranking.csv")
+    before = renamed.read_bytes()
+    assert main(["screen", str(renamed), "-o", str(tmp_path / "next.csv")]) == 1
+    assert "--ranking" in capsys.readouterr().err and renamed.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["next-ranking.csv"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".ris", ".parquet"])
+def test_a_failed_write_leaves_the_old_file_and_no_partial_one(tmp_path, suffix, monkeypatch):
+    from mlmap import documents
+
+    path = tmp_path / f"next{suffix}"
+    path.write_bytes(b"the old file")
+    frame, _ = _search(30)
+
+    def fail_halfway(self, chunk):
+        original(self, chunk.head(3) if isinstance(chunk, pd.DataFrame) else chunk.slice(0, 3))
+        raise OSError("disk full")
+
+    original = documents.DocumentWriter.write
+    monkeypatch.setattr(documents.DocumentWriter, "write", fail_halfway)
+    with pytest.raises(OSError, match="disk full"):
+        documents.write_documents(frame, path)
+    assert path.read_bytes() == b"the old file"
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    monkeypatch.setattr(documents.DocumentWriter, "write", original)
+    documents.write_documents(frame, path)
+    assert len(read_documents(path)) == 30 and [p.name for p in tmp_path.iterdir()] == [path.name]
