@@ -1,19 +1,20 @@
 """Screening your own search: the next batch to read, and whether you may stop (``python -m mlmap screen``).
 
 Given a file of search results with a 0/1 label for the documents screened so far (blank for the
-rest), :func:`screen` fine-tunes the pretrained model on the screened documents, ranks the others by
-P(relevant), and applies the stopping rule of Callaghan & Müller-Hansen (2020) to the labels in the
-order they were screened. A round trains as a round of the simulations in ``results/screening``
-does (:class:`~mlmap.simulation.FineTunedRanker`), so their results say what to expect of it. The
-ranking is cached under a key of everything that makes it, so asking again with the same labels is
-instant.
+rest), :func:`screen` fine-tunes the pretrained model on a class-balanced sample of the screened
+documents (every relevant one up to 150, at most 3 irrelevant ones per relevant one, 600 in all:
+:data:`~mlmap.LOOP_SETTINGS`), ranks the others by P(relevant), and applies the stopping rule of
+Callaghan & Müller-Hansen (2020) to the labels in the order they were screened. A round trains as a
+round of the simulations in ``results/screening`` does (:class:`~mlmap.simulation.FineTunedRanker`),
+so their results say what to expect of it. The ranking is cached under a key of everything that
+makes it, so asking again with the same labels is instant. The rule needs no model: its verdict is
+there even when no ranking can be made (:class:`NoRankingError`).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import sys
 import time
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -24,9 +25,9 @@ import pandas as pd
 from .caching import fingerprint, frame_hash
 from .documents import DocumentsError, document_texts, find_text_columns, is_missing, label_values, read_documents
 from .paths import PROJECT_ROOT
-from .progress import show_progress
+from .progress import show_progress, ticking
 from .recipe import SEED
-from .simulation import LOOP_SETTINGS, FineTunedRanker, LoopSettings
+from .simulation import LOOP_SETTINGS, FineTunedRanker, LoopSettings, training_sample
 
 #: Fewest relevant and irrelevant screened documents to train on: with fewer, a ranking means little.
 MIN_PER_CLASS = 5
@@ -42,8 +43,9 @@ class ScreenSettings:
     """Fine-tuning and stopping-rule settings of a screening round.
 
     The training defaults are those of the simulated screening loop (:data:`mlmap.LOOP_SETTINGS`):
-    from the pretrained model every round, on every relevant screened document and up to
-    ``irrelevant_per_relevant`` irrelevant ones per relevant one (at most ``max_train``), for
+    from the pretrained model every round, on a class-balanced sample of the screened documents
+    drawn afresh: every relevant one (up to a quarter of ``max_train``) and up to
+    ``irrelevant_per_relevant`` irrelevant ones per relevant one (at most ``max_train`` in all), for
     ``epochs`` epochs or more when that gives fewer than ``min_steps`` steps, on the first
     ``max_length`` tokens. The stopping rule asks for ``recall_target`` with ``confidence``.
     """
@@ -319,7 +321,7 @@ def screen(
     seed: int = SEED,
     title_column: str | None = None,
     abstract_column: str | None = None,
-    cache_dir: str | os.PathLike = DEFAULT_SCREEN_CACHE,
+    cache_dir: str | os.PathLike | None = None,
     progress: bool | None = None,
 ) -> ScreeningResult:
     """One round of screening: train on the screened documents, rank the rest, and the stopping rule's verdict.
@@ -336,6 +338,7 @@ def screen(
     from .models import resolve_model
 
     started = time.perf_counter()
+    cache_dir = DEFAULT_SCREEN_CACHE if cache_dir is None else cache_dir  # looked up now, so that it can be moved
     frame = documents.reset_index(drop=True) if isinstance(documents, pd.DataFrame) else read_documents(documents)
     labels, screened_positions, labels_from = screening_labels(frame, label, order)
     # the verdict needs only the labels: it is there even when no model can be trained
@@ -360,13 +363,14 @@ def screen(
     if cached:
         scores = np.load(saved)
     else:
-        show = show_progress(progress)
         train_labels = labels.iloc[trained].to_numpy(dtype=int)
-        if show:
-            print(f"training on the {len(trained)} screened documents ({train_labels.sum()} relevant), then ranking "
-                  f"{len(ranked)}", file=sys.stderr, flush=True)
+        # said as it is: the model learns from a class-balanced sample, not from every screened document
+        sample = train_labels[training_sample(train_labels, seed, settings.loop_settings())]
+        doing = (f"fine-tuning on {len(sample):,} of the {len(trained):,} screened ({int(sample.sum()):,} relevant), "
+                 f"ranking {len(ranked):,}")
         ranker = FineTunedRanker(model_name, settings.loop_settings(), output_dir=str(Path(cache_dir) / "trainer"))
-        scores = ranker(texts.iloc[trained].tolist(), train_labels, texts.iloc[ranked].tolist(), seed)
+        with ticking(doing, show_progress(progress)):
+            scores = ranker(texts.iloc[trained].tolist(), train_labels, texts.iloc[ranked].tolist(), seed)
         saved.parent.mkdir(parents=True, exist_ok=True)
         tmp = saved.with_name(f"{saved.stem}.{os.getpid()}.tmp.npy")
         np.save(tmp, scores)

@@ -142,10 +142,17 @@ def _write(frame: pd.DataFrame, path: Path) -> str:
     return "label"
 
 
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("screen-cache")
+
+
 @pytest.mark.parametrize("source", [".csv", ".parquet", ".ris", ".jsonl"])
 @pytest.mark.parametrize("target", [".csv", ".ris"])
-def test_the_command_round_trips_each_format(tiny_encoder_dir, tmp_path, source, target, capsys, monkeypatch):
-    monkeypatch.setattr(mlmap.screen_search, "DEFAULT_SCREEN_CACHE", tmp_path / "cache")
+def test_the_command_round_trips_each_format(tiny_encoder_dir, tmp_path, source, target, capsys, monkeypatch,
+                                            shared_cache):
+    # one search in eight pairs of formats: one ranking, trained once (the cache is the project's, moved)
+    monkeypatch.setattr(mlmap.screen_search, "DEFAULT_SCREEN_CACHE", shared_cache)
     frame, truth = _search(30)
     for i in range(12):
         frame.loc[i, "label"] = str(truth[i] if i not in (1, 2) else 1)
@@ -415,3 +422,31 @@ def test_labels_named_or_conflicting_are_read_as_asked():
         mlmap.screen_search.read_labels(frame[["notes"]].assign(notes=[["nothing"], None]))
     with pytest.raises(DocumentsError, match="1 record.s. hold both ASReview_relevant and ASReview_irrelevant"):
         mlmap.screen_search.read_labels(pd.DataFrame({"notes": [["ASReview_relevant", "ASReview_irrelevant"]]}))
+
+
+def test_a_round_shows_what_it_does_while_it_works(tiny_encoder_dir, tmp_path, capsys):
+    frame, truth = _search(40)
+    for i in range(20):
+        frame.loc[i, "label"] = str(truth[i])
+    settings = mlmap.ScreenSettings(**{**TINY.__dict__, "irrelevant_per_relevant": 1.0})
+    mlmap.screen(frame, settings=settings, model_name=tiny_encoder_dir, cache_dir=tmp_path / "cache", progress=True)
+    captured = capsys.readouterr()
+    # the sample it learns from, not "all documents screened so far"; on stderr, so that piped output stays clean
+    assert "fine-tuning on 10 of the 20 screened (5 relevant), ranking 20: " in captured.err and captured.out == ""
+    again = mlmap.screen(frame, settings=settings, model_name=tiny_encoder_dir, cache_dir=tmp_path / "cache",
+                         progress=True)
+    assert again.cached and capsys.readouterr().err == ""
+
+
+def test_ticking_redraws_the_time_taken_and_is_quiet_when_told(capsys):
+    import time
+
+    from mlmap.progress import ticking
+
+    with ticking("working", show=True, every=0.05):
+        time.sleep(0.3)
+    err = capsys.readouterr().err
+    assert err.count("working: 00:0") >= 3, err
+    with ticking("working", show=False):
+        pass
+    assert capsys.readouterr().err == ""
