@@ -99,7 +99,7 @@ def _predict(args: argparse.Namespace) -> int:
 def _screen(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .documents import check_outputs, output_format, read_documents, write_documents
+    from .documents import DocumentsError, check_outputs, output_format, read_documents, same_file, write_documents
     from .screen_search import NoRankingError, ScreenSettings, screen, screening_labels
 
     output = Path(args.output)
@@ -107,6 +107,9 @@ def _screen(args: argparse.Namespace) -> int:
     ranking_path = Path(args.ranking) if args.ranking else output.with_name(f"{output.stem}-ranking{output.suffix}")
     output_format(ranking_path)
     # -o naming the input once replaced 1,500 documents and their labels by the 100 of the next batch
+    if not args.ranking and same_file(ranking_path, args.input):
+        raise DocumentsError(f"the whole ranking goes to {ranking_path} by default (NEXT-ranking), which is the input "
+                             "file: give --ranking another file name, or -o another NEXT")
     check_outputs(args.input, {"-o": output, "--ranking": ranking_path})
     given = {"learning_rate": args.learning_rate, "epochs": args.epochs, "max_length": args.max_length}
     settings = ScreenSettings(**{k: v for k, v in given.items() if v is not None}, recall_target=args.recall_target,

@@ -212,7 +212,9 @@ def test_the_default_ranking_file_may_not_be_the_input(tmp_path, capsys):
     renamed = search.rename(tmp_path / "next-ranking.csv")
     before = renamed.read_bytes()
     assert main(["screen", str(renamed), "-o", str(tmp_path / "next.csv")]) == 1
-    assert "--ranking" in capsys.readouterr().err and renamed.read_bytes() == before
+    assert "goes to " + str(renamed) + " by default (NEXT-ranking), which is the input file: give --ranking another" \
+        in capsys.readouterr().err
+    assert renamed.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["next-ranking.csv"]
 
 
