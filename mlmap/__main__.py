@@ -177,9 +177,9 @@ def _screen_epilog() -> str:
     tags = ", ".join(f"{tag}={name}" for tag, name in sorted(TAG_KEY_MAPPING.items()))
     paragraphs = [
         "Labels: without --label, the column 'label' is read if there is one, else ASReview LAB's exports as they "
-        "are: its CSV column 'included' (1 relevant, 0 irrelevant, -1 or blank not seen), or the N1 notes of its "
-        "RIS export (ASReview_relevant, ASReview_irrelevant, ASReview_not_seen). Which labels were read is said on "
-        "stderr. The screened documents are taken in file order, unless --order names a column that numbers them.",
+        "are: the column 'asreview_label' of its CSV export ('included' before version 2; 1 relevant, 0 irrelevant, "
+        "-1 or blank not seen), or the N1 notes of its RIS export (ASReview_relevant, ASReview_irrelevant, "
+        "ASReview_not_seen). Which labels were read is said on stderr. The screened documents are taken in file order, unless --order names a column that numbers them.",
         "RIS tags are read as columns under rispy's names: a label in C1 is --label custom1, and LB is the "
         "column label, read without --label. The names: " + tags
         + ". Other tags (U1...) are kept, as JSON, in the column unknown_tag.",

@@ -162,9 +162,10 @@ def stopping_verdict(labels_in_order: np.ndarray, total: int, recall_target: flo
 
 
 #: The label column taken when ``--label`` is not given, and after it the label columns of ASReview LAB
-#: (its CSV export writes ``included``), where -1 means "not seen", as ASReview writes it.
+#: (its CSV export writes ``asreview_label`` from version 2 on, ``included`` before), where -1 means
+#: "not seen", as version 1 writes it.
 DEFAULT_LABEL = "label"
-ASREVIEW_LABEL_COLUMNS = ("included", "label_included", "final_included")
+ASREVIEW_LABEL_COLUMNS = ("asreview_label", "included", "label_included", "final_included")
 #: ASReview LAB's labels in a RIS export: N1 notes, which rispy reads into the ``notes`` column.
 NOTES_COLUMN = "notes"
 ASREVIEW_NOTES = {"ASReview_relevant": 1, "ASReview_irrelevant": 0, "ASReview_not_seen": None}
@@ -196,9 +197,10 @@ def _asreview_notes(notes: pd.Series) -> pd.Series:
 def read_labels(frame: pd.DataFrame, label: str | None = None) -> tuple[pd.Series, str]:
     """The labels (0/1 ``Int64``, NA where not screened) and where they were read from, in words.
 
-    ``label`` names the column. Without it: ``label``, else ASReview LAB's ``included`` column (its
-    CSV export; also ``label_included``, ``final_included``; any case), else its labels in RIS N1
-    notes (``ASReview_relevant``, ``ASReview_irrelevant``; ``ASReview_not_seen`` or none: not seen).
+    ``label`` names the column. Without it: ``label``, else ASReview LAB's ``asreview_label`` or
+    ``included`` column (its CSV exports; also ``label_included``, ``final_included``; any case),
+    else its labels in RIS N1 notes (``ASReview_relevant``, ``ASReview_irrelevant``;
+    ``ASReview_not_seen`` or none: not seen).
     """
     columns = list(frame.columns)
     if label is None:
@@ -208,8 +210,8 @@ def read_labels(frame: pd.DataFrame, label: str | None = None) -> tuple[pd.Serie
             label = NOTES_COLUMN
         if label is None:
             raise DocumentsError(
-                f"no label column {DEFAULT_LABEL!r}, nor ASReview LAB's 'included' column or N1 notes "
-                f"(ASReview_relevant...); the columns are: {', '.join(map(str, columns))}. "
+                f"no label column {DEFAULT_LABEL!r}, nor ASReview LAB's 'asreview_label' or 'included' column or "
+                f"N1 notes (ASReview_relevant...); the columns are: {', '.join(map(str, columns))}. "
                 "Say which column holds the 0/1 labels with --label")
     elif label not in columns:
         raise DocumentsError(f"no label column {label!r}; the columns are: {', '.join(map(str, columns))}. "

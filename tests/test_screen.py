@@ -405,6 +405,7 @@ def test_asreview_csv_export_is_read_from_its_included_column(tiny_encoder_dir, 
 @pytest.mark.parametrize("column, cells, expected", [
     ("label", ["1", "0", "", "1"], [1, 0, None, 1]),
     ("Included", ["1", "0", "-1", ""], [1, 0, None, None]),
+    ("asreview_label", ["1", "0", "", "1.0"], [1, 0, None, 1]),
     ("notes", [["x", "ASReview_relevant"], ["ASReview_irrelevant"], ["ASReview_not_seen"], None], [1, 0, None, None]),
     ("notes", ["ASReview_relevant; x", "ASReview_irrelevant", "ASReview_validate_relevant", ""], [1, 0, None, None]),
 ])
@@ -420,7 +421,7 @@ def test_labels_named_or_conflicting_are_read_as_asked():
     assert mlmap.screen_search.read_labels(frame)[0].tolist() == [1, 0]
     assert mlmap.screen_search.read_labels(frame, "included")[0].tolist() == [0, 1]
     assert mlmap.screen_search.read_labels(frame, "notes")[0].tolist() == [1, pd.NA]
-    with pytest.raises(DocumentsError, match="nor ASReview LAB's 'included' column or N1 notes"):
+    with pytest.raises(DocumentsError, match="nor ASReview LAB's 'asreview_label' or 'included' column or N1 notes"):
         mlmap.screen_search.read_labels(frame[["notes"]].assign(notes=[["nothing"], None]))
     with pytest.raises(DocumentsError, match="1 record.s. hold both ASReview_relevant and ASReview_irrelevant"):
         mlmap.screen_search.read_labels(pd.DataFrame({"notes": [["ASReview_relevant", "ASReview_irrelevant"]]}))
