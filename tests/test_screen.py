@@ -453,3 +453,18 @@ def test_ticking_redraws_the_time_taken_and_is_quiet_when_told(capsys):
     with ticking("working", show=False):
         pass
     assert capsys.readouterr().err == ""
+
+
+def test_a_failed_rename_leaves_no_temporary_file(tmp_path, monkeypatch):
+    from mlmap import documents
+
+    path = tmp_path / "next.csv"
+    path.write_bytes(b"the old file")
+
+    def no_rename(source, target):
+        raise PermissionError("read-only folder")
+
+    monkeypatch.setattr(documents.os, "replace", no_rename)
+    with pytest.raises(PermissionError):
+        documents.write_documents(_search(5)[0], path)
+    assert path.read_bytes() == b"the old file" and [p.name for p in tmp_path.iterdir()] == ["next.csv"]
