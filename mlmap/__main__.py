@@ -99,24 +99,42 @@ def _predict(args: argparse.Namespace) -> int:
 def _screen(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .documents import output_format, write_documents
-    from .screen_search import ScreenSettings, screen
+    from .documents import DocumentsError, check_outputs, output_format, read_documents, same_file, write_documents
+    from .screen_search import NoRankingError, ScreenSettings, screen, screening_labels
 
     output = Path(args.output)
     output_format(output)  # an unknown extension fails before any training
     ranking_path = Path(args.ranking) if args.ranking else output.with_name(f"{output.stem}-ranking{output.suffix}")
     output_format(ranking_path)
+    # -o naming the input once replaced 1,500 documents and their labels by the 100 of the next batch
+    if not args.ranking and same_file(ranking_path, args.input):
+        raise DocumentsError(f"the whole ranking goes to {ranking_path} by default (NEXT-ranking), which is the input "
+                             "file: give --ranking another file name, or -o another NEXT")
+    check_outputs(args.input, {"-o": output, "--ranking": ranking_path})
     given = {"learning_rate": args.learning_rate, "epochs": args.epochs, "max_length": args.max_length}
     settings = ScreenSettings(**{k: v for k, v in given.items() if v is not None}, recall_target=args.recall_target,
                               confidence=args.confidence)
-    result = screen(args.input, label=args.label, order=args.order, settings=settings, model_name=args.model,
-                    title_column=args.title_column, abstract_column=args.abstract_column)
+    frame = read_documents(args.input)
+    _, _, labels_from = screening_labels(frame, args.label, args.order)  # said before a round that takes minutes
+    print(f"labels: {labels_from}", file=sys.stderr, flush=True)
+    try:
+        result = screen(frame, label=args.label, order=args.order, settings=settings, model_name=args.model,
+                        title_column=args.title_column, abstract_column=args.abstract_column)
+    except NoRankingError as no_ranking:
+        # the verdict needs no model: print it whenever the labels allow, then why there is no ranking
+        print(no_ranking.verdict)
+        if no_ranking.nothing_left:
+            print("Nothing is left to rank, so no file is written.")
+            return 0
+        print(f"error: {no_ranking}; no ranking is made and no file is written", file=sys.stderr)
+        return 1
     write_documents(result.next_batch(args.batch), output)
     write_documents(result.ranking, ranking_path)
     print(result.verdict)
-    print(f"next {min(args.batch, len(result.ranking))} documents to read: {output}")
-    print(f"the whole ranking: {ranking_path}")
-    print(f"{result.seconds:.0f} s{' (from the cache)' if result.cached else ''}")
+    batch = min(args.batch, len(result.ranking))
+    print(f"{'If you screen on, read' if result.verdict.may_stop else 'Read'} these {batch} next: {output}")
+    print(f"The whole ranking: {ranking_path}")
+    print(f"The round took {result.seconds:.0f} s{' (from the cache)' if result.cached else ''}.")
     return 0
 
 
@@ -126,6 +144,47 @@ def _demo_corpus(args: argparse.Namespace) -> int:
     predictions = build_demo_corpus(args.out, args.cv_dir, args.models_dir, args.model, args.seed)
     print(f"{len(predictions)} documents, {int(predictions['pred_INCLUDE'].sum())} predicted relevant; results in {args.out}")
     return 0
+
+
+def _screen_description() -> str:
+    """What ``screen`` does, wrapped by hand (its epilog needs a formatter that keeps line breaks)."""
+    import textwrap
+
+    from .simulation import LOOP_SETTINGS as s
+
+    most_relevant = int(s.max_train / (1 + s.irrelevant_per_relevant))
+    paragraphs = [
+        "Fine-tunes the pretrained model on a class-balanced sample of the documents screened so far (label 1 "
+        f"or 0; blank: not screened): every relevant one (up to {most_relevant}) and at most "
+        f"{s.irrelevant_per_relevant:g} irrelevant ones per relevant one, {s.max_train} in all, drawn afresh each "
+        "round, as in the simulations. It ranks the others by P(relevant), writes the next batch to read and the "
+        "whole ranking, and prints the verdict of the stopping rule (Callaghan & Mueller-Hansen 2020): its first "
+        "line says whether you may stop. The model and ranking are cached: the same labels again answer at once.",
+        "The verdict needs no model. When every document is screened, it is printed and the command ends "
+        "(exit 0) without writing a file. When the labels hold too few of one class to learn from, it is printed "
+        "and the command fails (exit 1). NEXT and the ranking may not be FILE: the command refuses to overwrite "
+        "its input.",
+    ]
+    return "\n\n".join(textwrap.fill(p, 78) for p in paragraphs)
+
+
+def _screen_epilog() -> str:
+    """How labels are found, and the column names RIS tags are read under (rispy's, as the code reads them)."""
+    import textwrap
+
+    from rispy import TAG_KEY_MAPPING
+
+    tags = ", ".join(f"{tag}={name}" for tag, name in sorted(TAG_KEY_MAPPING.items()))
+    paragraphs = [
+        "Labels: without --label, the column 'label' is read if there is one, else ASReview LAB's exports as they "
+        "are: the column 'asreview_label' of its CSV export ('included' before version 2; 1 relevant, 0 irrelevant, "
+        "-1 or blank not seen), or the N1 notes of its RIS export (ASReview_relevant, ASReview_irrelevant, "
+        "ASReview_not_seen). Which labels were read is said on stderr. The screened documents are taken in file order, unless --order names a column that numbers them.",
+        "RIS tags are read as columns under rispy's names: a label in C1 is --label custom1, and LB is the "
+        "column label, read without --label. The names: " + tags
+        + ". Other tags (U1...) are kept, as JSON, in the column unknown_tag.",
+    ]
+    return "\n\n".join(textwrap.fill(p, 78) for p in paragraphs)
 
 
 def _pretrained_model_option(parser: argparse.ArgumentParser) -> None:
@@ -214,14 +273,13 @@ def main(argv: list[str] | None = None) -> int:
     _text_column_options(predict)
     screen = commands.add_parser(
         "screen", help="rank what is not screened yet, and the stopping rule's verdict on what is",
-        description="Fine-tunes the pretrained model on the documents screened so far (label 1 or 0; blank: not "
-                    "screened), ranks the others by P(relevant), writes the next batch to read and the whole ranking, "
-                    "and prints whether the stopping rule (Callaghan & Mueller-Hansen 2020) lets you stop. The model "
-                    "and ranking are cached: the same labels again answer at once.")
+        description=_screen_description(), epilog=_screen_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     screen.add_argument("input", metavar="FILE", help="your search results: CSV, Parquet, Feather, RIS or OpenAlex JSON Lines")
     screen.add_argument("-o", "--output", required=True, metavar="NEXT", help="the next batch to read: CSV, RIS or Parquet")
     screen.add_argument("--batch", type=int, default=100, help="documents in the next batch (default 100)")
-    screen.add_argument("--label", default="label", help="the column of 0/1 labels, blank where not screened (default: label)")
+    screen.add_argument("--label", metavar="COLUMN",
+                        help="the column of 0/1 labels, blank where not screened (default: label, else ASReview LAB's "
+                             "labels: see below)")
     screen.add_argument("--order", metavar="COLUMN",
                         help="the column numbering the screened documents in the order they were screened (default: file order)")
     screen.add_argument("--ranking", metavar="FILE", help="where the whole ranking goes (default: NEXT-ranking with NEXT's extension)")

@@ -390,12 +390,45 @@ def _conform(table: pa.Table, schema: pa.Schema | None) -> pa.Table:
 
 
 def write_documents(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write a DataFrame of documents to CSV, Parquet or RIS (by extension), atomically."""
+    """Write a DataFrame of documents to CSV, Parquet or RIS (by extension), atomically.
+
+    The file is written beside ``path`` under a temporary name and renamed into place: a write that
+    fails leaves any older file at ``path`` as it was, and nothing half-written.
+    """
     table = pa.Table.from_pandas(frame, preserve_index=False) if output_format(path) == "parquet" else None
     writer = DocumentWriter(path, frame.columns, table.schema if table is not None else None)
     try:
         writer.write(table if table is not None else frame)
+        return writer.commit()
     except BaseException:
         writer.abort()
         raise
-    return writer.commit()
+
+
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Whether two paths name one file: the same path once resolved (``..``, symbolic links), or, when both
+    exist, the same file on disk (a hard link, a case-insensitive file system)."""
+    a, b = Path(a), Path(b)
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_outputs(input_path: str | os.PathLike, outputs: dict[str, str | os.PathLike]) -> None:
+    """Refuse outputs that would overwrite the input or each other (``outputs``: the option naming each -> path).
+
+    Raises :class:`DocumentsError` saying which option names which file, before anything is written.
+    """
+    named = list(outputs.items())
+    for option, path in named:
+        if same_file(path, input_path):
+            raise DocumentsError(f"{option} {path} is the input file {input_path}: writing it would replace your "
+                                 f"documents and labels. Give {option} another file name")
+    for i, (option, path) in enumerate(named):
+        for other, other_path in named[i + 1:]:
+            if same_file(path, other_path):
+                raise DocumentsError(f"{option} and {other} both name {path}: one would overwrite the other. "
+                                     "Give them different file names")
