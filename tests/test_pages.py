@@ -42,8 +42,9 @@ from playwright.sync_api import Page, sync_playwright
 
 from conftest import CHROMIUM, ROOT
 
-# sphinx-book-theme's desktop layout with both sidebars (it shows the page's table of contents from
-# 1200 px up): the article is about 750 px wide from there on, the width most readers get on a laptop
+# A common laptop screen, in sphinx-book-theme's desktop layout with both sidebars: the article is 752 px
+# wide and a code box 684 px, the 78 characters that test_book.CODE_BOX_CHARS allows a code line.
+# (The article is narrowest just past the 1200 px switch, 688 px, and widens up to 854 px from 1440 px.)
 VIEWPORT = {"width": 1280, "height": 900}
 # subpixel rounding and a 1px border are not a reader's problem
 TOLERANCE_PX = 2
@@ -79,10 +80,11 @@ COLLECT_JS = """
       const part = el.closest('div.cell_input') ? 'code' : 'output';
       return `cell ${cells.indexOf(cell) + 1} ${part} (code "${clip(cellCode(cell), 30)}")`;
     }
-    const box = el.closest('div.highlight, table, div.math, pre, dt, dd, p, li') || el;
+    const box = boxOf(el);
     const name = box.matches('div.highlight, pre') ? 'code block' : box.tagName.toLowerCase();
     return `${name} in "${section(box)}"`;
   };
+  const boxOf = el => el.closest('div.cell') ? el : (el.closest('div.highlight, table, div.math, pre, dt, dd, p, li') || el);
   // cells tagged to scroll on purpose, and whether their code says why
   const exempt = new Set(), unexplained = [];
   for (const cell of cells) {
@@ -96,15 +98,33 @@ COLLECT_JS = """
     }
   }
   const isExempt = el => [...exempt].some(box => box.contains(el));
+  const screenReaderOnly = el => {
+    for (let a = el; a && a !== article; a = a.parentElement) {
+      const style = getComputedStyle(a);
+      if ((style.position === 'absolute' && style.clip !== 'auto') || style.clipPath !== 'none') return true;
+    }
+    return false;
+  };
+  const describe = el => el.tagName.toLowerCase() + [...el.classList].slice(0, 2).map(c => '.' + c).join('');
   const content = article.getBoundingClientRect();
   const right = content.right - parseFloat(getComputedStyle(article).paddingRight);
   const overflow = {};
   for (const el of article.querySelectorAll('*')) {
-    if (isExempt(el) || !el.getClientRects().length) continue;
+    // not shown, or shown only to screen readers (MathJax's assistive MathML is clipped to nothing)
+    if (isExempt(el) || !el.getClientRects().length || screenReaderOnly(el)) continue;
     const style = getComputedStyle(el);
     let px = 0, how = '';
     if (style.overflowX !== 'visible' && el.scrollWidth - el.clientWidth > tolerance && el.clientWidth > 0) {
       px = el.scrollWidth - el.clientWidth;
+      // clipped screen-reader text widens scrollWidth (MathJax's assistive MathML beside a formula):
+      // then what a reader sees is what counts, the right edge of the visible descendants
+      const inner = [...el.querySelectorAll('*')];
+      if (inner.some(screenReaderOnly)) {
+        const seen = inner.filter(d => !screenReaderOnly(d)).flatMap(d => [...d.getClientRects()].map(r => r.right));
+        const box = el.getBoundingClientRect().left + el.clientLeft + el.clientWidth;
+        px = seen.length ? Math.max(...seen) - box : 0;
+        if (px <= tolerance) px = 0;
+      }
       how = style.overflowX === 'hidden' || style.overflowX === 'clip' ? 'is cut off' : 'scrolls sideways';
     } else if (el.getBoundingClientRect().right - right > tolerance) {
       px = el.getBoundingClientRect().right - right;
@@ -113,7 +133,7 @@ COLLECT_JS = """
     if (!px) continue;
     const key = where(el);
     if (!overflow[key] || overflow[key].px < px) {
-      overflow[key] = {where: key, px: Math.round(px), how, text: clip(el.innerText)};
+      overflow[key] = {where: key, px: Math.round(px), how, element: describe(el), text: clip(boxOf(el).innerText)};
     }
   }
   // text: every output (log lines), leaf blocks of the article (paths), reference entries
@@ -148,7 +168,8 @@ _ANY_MACHINE_PATH = re.compile(
 def machine_paths(project_root: Path | None) -> list[str]:
     """The folders of the machine that built the pages: the project, the home folder, the Python environment."""
     found: set[str] = set()
-    for path in (project_root, Path.home(), Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix)):
+    # ROOT: the checkout these tests run in, whose mlmap the pages were built with under `make test`
+    for path in (project_root, ROOT, Path.home(), Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix)):
         if path is None:
             continue
         for variant in (path, path.resolve()):
@@ -171,6 +192,7 @@ LOG_LINES = [
     (re.compile(r"^\s*\[(?:transformers|datasets|huggingface_hub|tokenizers|accelerate|torch|ray)\]", re.M), "a library's log line"),
     (re.compile(r"^(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)[: ]+(?:transformers|datasets|huggingface_hub|ray)\b", re.M), "a logging line"),
     (re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}[,.]\d+\s+(?:DEBUG|INFO|WARNING|ERROR)\b", re.M), "a timestamped log line"),
+    (re.compile(r"\b(?:transformers|datasets|tqdm|ray|huggingface_hub)/[\w/]+\.py:\d+: \w*Warning:"), "a library's warning"),
     (re.compile(r"\d+%\|"), "a tqdm progress bar"),
     (re.compile(r"\d+/\d+ \[\d+:\d+(?::\d+)?<"), "a tqdm progress bar"),
     (re.compile(r"\d(?:it|s/it|examples|ba|B|[kMG]B)/s\]|\?(?:it| examples)/s\]"), "a tqdm progress bar"),
@@ -213,7 +235,7 @@ def builtin_docstring(text: str) -> str | None:
 def page_findings(page: Page, project_root: Path | None) -> list[Finding]:
     """Every finding on the page loaded in ``page``."""
     data = page.evaluate(COLLECT_JS, [TOLERANCE_PX])
-    findings = [Finding("overflow", o["where"], f"{o['how']}: {o['px']} px wider than its box: \"{o['text']}\"")
+    findings = [Finding("overflow", o["where"], f"{o['element']} {o['how']}: {o['px']} px wider than its box: \"{o['text']}\"")
                 for o in data["overflow"]]
     findings += [Finding("scroll-tag", u["where"], f"tagged {u['tag']} without a '# {u['tag']}: <reason>' comment in its code")
                  for u in data["unexplained"]]
@@ -320,7 +342,7 @@ def test_page_shows_nothing_cut_off_no_machine_path_no_log_no_builtin_docstring(
 def test_machine_paths_are_the_project_home_and_python_folders(tmp_path):
     paths = machine_paths(tmp_path)
     assert str(tmp_path) in paths and str(Path(sys.prefix)) in paths
-    assert "/usr" not in paths and "/" not in paths
+    assert str(ROOT) in paths and "/usr" not in paths and "/" not in paths
 
 
 @pytest.mark.parametrize("text, hit", [
@@ -353,6 +375,7 @@ def test_find_paths_leaves_relative_and_generic_paths(text):
     "(raylet) [2026-12-01 18:00:00,000 I 123 123] logging.cc:230: Set ray log level",
     "(MapBatches(Predictor) pid=4242) loading model",
     "2026-12-01 18:00:00,123\tINFO worker.py:1821 -- Started a local Ray instance.",
+    "/x/lib/python3.11/site-packages/tqdm/auto.py:21: TqdmWarning: IProgress not found. Please update jupyter",
 ])
 def test_find_log_lines_catches_library_logs(line):
     assert find_log_lines("ok\n" + line + "\nok")
@@ -398,6 +421,11 @@ print(record)</pre></div>
   <div class="cell_output"><div class="output stderr"><pre style="white-space: pre-wrap">[transformers] Token indices sequence length is longer than the specified maximum</pre></div>
   <div class="output stream"><pre style="white-space: pre-wrap">written to @ROOT@/.cache/models</pre></div></div></div>
 <div class="highlight"><pre>make serve</pre></div>
+<p>Seen by screen readers only: <span style="position: absolute; width: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  white-space: nowrap">@WIDE@</span></p>
+<p>A formula, beside its clipped copy for screen readers, as MathJax writes it:
+  <span class="math" style="display: inline-flex; overflow-x: hidden; position: relative"><span>F = 2PR</span><span
+  style="position: absolute; clip: rect(1px, 1px, 1px, 1px); white-space: nowrap">F equals two P R, and a long reading of it</span></span></p>
 <table style="width: 600px"><tr><td>wide table</td></tr></table>
 <dl class="py data"><dt id="mlmap.SEED">mlmap.SEED</dt><dd><p>@INT_DOC@</p></dd></dl>
 <dl class="py data"><dt id="mlmap.BATCH">mlmap.BATCH</dt><dd><p>The batch size of every prediction.</p></dd></dl>
