@@ -42,6 +42,8 @@ from playwright.sync_api import Page, sync_playwright
 
 from conftest import CHROMIUM, ROOT
 
+import mlmap
+
 # A common laptop screen, in sphinx-book-theme's desktop layout with both sidebars: the article is 752 px
 # wide and a code box 684 px, the 78 characters that test_book.CODE_BOX_CHARS allows a code line.
 # (The article is narrowest just past the 1200 px switch, 688 px, and widens up to 854 px from 1440 px.)
@@ -168,8 +170,12 @@ _ANY_MACHINE_PATH = re.compile(
 def machine_paths(project_root: Path | None) -> list[str]:
     """The folders of the machine that built the pages: the project, the home folder, the Python environment."""
     found: set[str] = set()
-    # ROOT: the checkout these tests run in, whose mlmap the pages were built with under `make test`
-    for path in (project_root, ROOT, Path.home(), Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix)):
+    # ROOT: the checkout these tests run in; the folders of the imported mlmap (an editable install can
+    # live in another checkout, whose paths its defaults hold) and of the virtualenv's project
+    venv = Path(sys.prefix).resolve()
+    projects = [ROOT, Path(mlmap.__file__).resolve().parent.parent]
+    projects += [venv.parent] if venv.name in (".venv", "venv", "env") else []
+    for path in (project_root, *projects, Path.home(), Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix)):
         if path is None:
             continue
         for variant in (path, path.resolve()):
