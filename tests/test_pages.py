@@ -191,7 +191,8 @@ def find_paths(text: str, paths: list[str]) -> list[str]:
     for path in paths:
         hits += [m.group(0) for m in re.finditer(re.escape(path) + r"(?=[/\s'\"),:\]]|$)", text, re.M)]
     hits += [m.group(0) for m in _ANY_MACHINE_PATH.finditer(text)]
-    return list(dict.fromkeys(hits))
+    # one path, once: "/work/x" is not reported again beside "/work/x/.venv"
+    return [h for h in dict.fromkeys(hits) if not any(other.startswith(h + "/") for other in hits)]
 
 
 LOG_LINES = [
@@ -360,6 +361,11 @@ def test_machine_paths_are_the_project_home_and_python_folders(tmp_path):
 ])
 def test_find_paths_catches_machine_paths(text, hit):
     assert hit in find_paths(text, ["/srv/build/mlmap"])
+
+
+def test_find_paths_names_a_path_once():
+    text = "/srv/build/mlmap/.venv/lib/python3.11/site-packages/tqdm/auto.py:21: TqdmWarning"
+    assert find_paths(text, ["/srv/build/mlmap/.venv", "/srv/build/mlmap"]) == ["/srv/build/mlmap/.venv"]
 
 
 @pytest.mark.parametrize("text", [
