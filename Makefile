@@ -10,8 +10,12 @@ REQUIREMENTS ?= requirements.txt
 # the one pin of thebe's version is the Sphinx extension's; the npm package must match it
 THEBE_VERSION := $(shell sed -n 's/^THEBE_VERSION = "\(.*\)"/\1/p' _ext/thebe_pin.py)
 THEBE_TGZ := .thebe/thebe-$(THEBE_VERSION).tgz
+# MathJax for `make serve` without internet: the pages load mathjax@3 from the CDN (Sphinx's default,
+# sphinx.ext.mathjax.MATHJAX_URL); a test checks this version has that major version
+MATHJAX_VERSION := 3.2.2
+MATHJAX_TGZ := .mathjax/mathjax-$(MATHJAX_VERSION).tgz
 
-.PHONY: setup data book test test-unit thebe-js serve bench bench-corpus cv simulate asreview-sim binder-test clean
+.PHONY: setup data book test test-unit check-test-tools thebe-js mathjax-js serve bench bench-corpus cv simulate asreview-sim binder-test clean
 
 setup: $(STAMP)
 
@@ -38,8 +42,20 @@ book: setup data
 	echo "$$now" > $(RESULTS_STAMP)
 	$(BIN)/jupyter-book build . -W --keep-going
 
-test: setup data thebe-js
+test: check-test-tools setup data thebe-js mathjax-js
 	$(BIN)/python -m pytest -v
+
+# before anything long: the browser tests need Chromium (MLMAP_CHROMIUM, else /usr/bin/chromium or
+# chromium on PATH), thebe-js and mathjax-js need npm
+check-test-tools:
+	@if [ -n "$$MLMAP_CHROMIUM" ]; then test -x "$$MLMAP_CHROMIUM"; \
+	  else test -x /usr/bin/chromium || command -v chromium >/dev/null; fi || { \
+	  echo "make test: Chromium is missing ($${MLMAP_CHROMIUM:-/usr/bin/chromium}); the browser tests drive Debian's chromium package." >&2; \
+	  echo "  install it:  sudo apt-get install chromium" >&2; \
+	  echo "  or run the tests without a browser:  make test-unit" >&2; exit 1; }
+	@test -f $(THEBE_TGZ) -a -f $(MATHJAX_TGZ) || command -v npm >/dev/null || { \
+	  echo "make test: npm is missing; it fetches thebe and MathJax for the browser tests." >&2; \
+	  echo "  install it:  sudo apt-get install npm   (or Node.js from nodejs.org)" >&2; exit 1; }
 
 # the unit tests alone: seconds, no data needed
 test-unit: setup
@@ -52,7 +68,13 @@ $(THEBE_TGZ):
 	rm -rf .thebe && mkdir -p .thebe
 	cd .thebe && npm pack --silent thebe@$(THEBE_VERSION) && tar xzf thebe-$(THEBE_VERSION).tgz
 
-serve: book thebe-js
+# MathJax's JavaScript and fonts from the npm package: `make serve` serves it, so formulas render offline
+mathjax-js: $(MATHJAX_TGZ)
+$(MATHJAX_TGZ):
+	rm -rf .mathjax && mkdir -p .mathjax
+	cd .mathjax && npm pack --silent mathjax@$(MATHJAX_VERSION) && tar xzf mathjax-$(MATHJAX_VERSION).tgz
+
+serve: book thebe-js mathjax-js
 	$(BIN)/python scripts/serve_book.py
 
 # about 14 minutes on 2 cores: the naive recipe is the slow part

@@ -5,7 +5,9 @@ CORS allowed only for the book's origin. The book server answers ``/_thebe_serve
 server's address and token, which ``_static/mlmap-thebe.js`` reads to use it instead of Binder.
 It also serves thebe's JavaScript from the npm package in ``.thebe/`` (``make thebe-js``) under
 ``/_thebe/``, so Live Code works without internet; without that package the pages load thebe from
-the CDN. Ctrl-C stops both servers.
+the CDN. In the same way it serves MathJax from the npm package in ``.mathjax/`` (``make mathjax-js``)
+under ``/_mathjax/`` and points the pages' MathJax script there, so formulas render without internet;
+the published site keeps the CDN. Ctrl-C stops both servers.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -31,6 +34,15 @@ HOST = "127.0.0.1"
 SERVER_INFO_PATH = "/_thebe_server.json"
 THEBE_PREFIX = "/_thebe/"
 DEFAULT_THEBE_LIB = ROOT / ".thebe" / "package" / "lib"
+MATHJAX_PREFIX = "/_mathjax/"
+DEFAULT_MATHJAX_DIR = ROOT / ".mathjax" / "package"
+#: The package root on the CDN as Sphinx writes it into the pages (sphinx.ext.mathjax.MATHJAX_URL), any version
+MATHJAX_CDN = re.compile(r"https://cdn\.jsdelivr\.net/npm/mathjax@[^/\"']+/")
+
+
+def local_mathjax(html: str) -> str:
+    """``html`` with the CDN's MathJax package root replaced by ``/_mathjax/``, the copy this server serves."""
+    return MATHJAX_CDN.sub(MATHJAX_PREFIX, html)
 
 
 def free_port() -> int:
@@ -74,20 +86,38 @@ def wait_for_jupyter(port: int, token: str, process: subprocess.Popen, timeout: 
 class BookHandler(http.server.SimpleHTTPRequestHandler):
     """Static files of the built book, plus the address of the local Jupyter server."""
 
-    def __init__(self, *args, server_info: dict, thebe_lib: Path | None, **kwargs) -> None:
-        self.server_info, self.thebe_lib = server_info, thebe_lib
+    def __init__(self, *args, server_info: dict, thebe_lib: Path | None, mathjax_dir: Path | None = None,
+                 **kwargs) -> None:
+        self.server_info, self.thebe_lib, self.mathjax_dir = server_info, thebe_lib, mathjax_dir
         super().__init__(*args, **kwargs)  # handles the request, so the state must be set first
 
     def translate_path(self, path: str) -> str:
-        # thebe's files come from the npm package, not from the book; the base class's translation
-        # (relative to self.directory, dropping "..") keeps such requests inside that package
-        if self.thebe_lib is not None and path.startswith(THEBE_PREFIX):
-            book, self.directory = self.directory, str(self.thebe_lib)
-            try:
-                return super().translate_path("/" + path[len(THEBE_PREFIX):])
-            finally:
-                self.directory = book
+        # thebe's and MathJax's files come from their npm packages, not from the book; the base class's
+        # translation (relative to self.directory, dropping "..") keeps such requests inside that package
+        for prefix, folder in ((THEBE_PREFIX, self.thebe_lib), (MATHJAX_PREFIX, self.mathjax_dir)):
+            if folder is not None and path.startswith(prefix):
+                book, self.directory = self.directory, str(folder)
+                try:
+                    return super().translate_path("/" + path[len(prefix):])
+                finally:
+                    self.directory = book
         return super().translate_path(path)
+
+    def _send_page_with_local_mathjax(self) -> bool:
+        """Answer a request for a page of the book with MathJax pointed at the local copy; False if not a page."""
+        path = self.translate_path(self.path)
+        if os.path.isdir(path) and self.path.split("?")[0].endswith("/"):
+            path = os.path.join(path, "index.html")
+        if not path.endswith(".html") or not os.path.isfile(path):
+            return False
+        with open(path, encoding="utf-8") as page:
+            body = local_mathjax(page.read()).encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        return True
 
     def do_GET(self) -> None:
         if self.path.split("?")[0] == SERVER_INFO_PATH:
@@ -98,6 +128,8 @@ class BookHandler(http.server.SimpleHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+            return
+        if self.mathjax_dir is not None and self._send_page_with_local_mathjax():
             return
         super().do_GET()
 
@@ -112,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8000, help="port of the book (0: any free port)")
     parser.add_argument("--jupyter-port", type=int, default=0, help="port of the Jupyter server (0: any free port)")
     parser.add_argument("--thebe-lib", default=str(DEFAULT_THEBE_LIB), help="thebe's npm package lib/ folder (make thebe-js)")
+    parser.add_argument("--mathjax", default=str(DEFAULT_MATHJAX_DIR), help="MathJax's npm package folder (make mathjax-js)")
     args = parser.parse_args(argv)
 
     html = Path(args.html)
@@ -133,7 +166,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: no thebe package in {thebe_lib} (run `make thebe-js`); Live Code loads thebe from the CDN",
               file=sys.stderr)
         thebe_lib = None
-    handler = functools.partial(BookHandler, directory=str(html), server_info=server_info, thebe_lib=thebe_lib)
+    mathjax_dir: Path | None = Path(args.mathjax)
+    if (mathjax_dir / "es5" / "tex-mml-chtml.js").is_file():
+        mathjax_dir = mathjax_dir.resolve()
+    else:
+        print(f"note: no MathJax package in {mathjax_dir} (run `make mathjax-js`); formulas load MathJax from the CDN",
+              file=sys.stderr)
+        mathjax_dir = None
+    handler = functools.partial(BookHandler, directory=str(html), server_info=server_info, thebe_lib=thebe_lib,
+                                mathjax_dir=mathjax_dir)
     httpd = http.server.ThreadingHTTPServer((HOST, book_port), handler)
     jupyter = start_jupyter(jupyter_port, token, origin)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +18,9 @@ import mlmap
 
 ROOT = Path(__file__).resolve().parent.parent
 JB = Path(sys.executable).with_name("jupyter-book")
+# the browser the browser tests drive, found as `make check-test-tools` finds it (Playwright cannot download its own here)
+CHROMIUM = Path(os.environ.get("MLMAP_CHROMIUM") or (
+    "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else shutil.which("chromium") or "/usr/bin/chromium"))
 
 
 @pytest.fixture(scope="session")

@@ -14,13 +14,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import psutil
 import pytest
 from playwright.sync_api import sync_playwright
 
-from conftest import ROOT
+from conftest import CHROMIUM, ROOT
 
 # the version the pages are built to load, from the Sphinx extension that pins it
 _pin = importlib.util.spec_from_file_location("thebe_pin", ROOT / "_ext" / "thebe_pin.py")
@@ -28,7 +27,6 @@ _pin_module = importlib.util.module_from_spec(_pin)
 _pin.loader.exec_module(_pin_module)
 THEBE_VERSION = _pin_module.THEBE_VERSION
 THEBE_LIB = ROOT / ".thebe" / "package" / "lib"
-CHROMIUM = Path("/usr/bin/chromium")
 CHAPTER = "book/data.html"
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -107,7 +105,7 @@ def _offline(route, request):
 
 @pytest.fixture(scope="module")
 def browser_page(servers):
-    assert CHROMIUM.is_file(), "Chromium missing: apt-get install chromium (the CI script does)"
+    assert CHROMIUM.is_file(), f"Chromium missing ({CHROMIUM}): apt-get install chromium (the CI script does)"
     assert (THEBE_LIB / "index.js").is_file(), "thebe's npm package missing: run `make thebe-js`"
     with sync_playwright() as p:
         browser = p.chromium.launch(
