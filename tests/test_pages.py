@@ -333,6 +333,7 @@ def _load(page: Page, url: str) -> None:
 
 @pytest.mark.browser
 @pytest.mark.integration
+@pytest.mark.pages
 @pytest.mark.parametrize("name", toc_pages(), ids=lambda name: name.split("/")[-1])
 def test_page_shows_nothing_cut_off_no_machine_path_no_log_no_builtin_docstring(site, browser_page, name):
     html = site / f"{name}.html"
