@@ -16,7 +16,8 @@ from mlmap.documents import DocumentsError, read_documents
 from mlmap.screen_search import screening_state, stopping_verdict
 
 WORDS = "emissions trading building standard subsidy forest transport label energy market".split()
-TINY = mlmap.ScreenSettings(learning_rate=1e-3, epochs=1, min_steps=2, max_length=32, batch_size=8)
+# enough steps for the tiny model to learn: screen refuses a model that did not (mlmap.learning)
+TINY = mlmap.ScreenSettings(learning_rate=1e-2, epochs=15, min_steps=30, max_length=32, batch_size=8)
 
 
 def _search(n: int = 40, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -160,7 +161,7 @@ def test_the_command_round_trips_each_format(tiny_encoder_dir, tmp_path, source,
     label = _write(frame, tmp_path / f"search{source}")
     out = tmp_path / f"next{target}"
     assert main(["screen", str(tmp_path / f"search{source}"), "-o", str(out), "--label", label, "--batch", "5",
-                 "--model", tiny_encoder_dir, "--epochs", "1", "--max-length", "32", "--learning-rate", "1e-3"]) == 0
+                 "--model", tiny_encoder_dir, "--epochs", "15", "--max-length", "32", "--learning-rate", "1e-2"]) == 0
     printed = capsys.readouterr().out
     assert "15 of 30 documents are screened" in printed and "p-value" in printed
     batch, ranking = read_documents(out), read_documents(tmp_path / f"next-ranking{target}")
@@ -349,7 +350,7 @@ def test_when_the_rule_says_stop_the_command_says_so_first(tiny_encoder_dir, tmp
     for place, i in enumerate(order, start=1):
         frame.loc[i, "label"], frame.loc[i, "order"] = str(truth[i]), str(place)
     code, out, err = run(frame, "--order", "order", "--recall-target", "0.8", "--batch", "4", "--model",
-                         tiny_encoder_dir, "--epochs", "1", "--max-length", "32")
+                         tiny_encoder_dir, "--epochs", "15", "--max-length", "32", "--learning-rate", "1e-2")
     assert code == 0
     assert out[0] == "You may stop: recall is at least 80%, with 95% confidence."
     assert not any("may stop" in line or "Keep screening" in line for line in out[1:])
@@ -378,8 +379,8 @@ def test_asreview_ris_export_is_read_from_its_n1_notes(tiny_encoder_dir, tmp_pat
         records.append(f"TY  - JOUR\nID  - {r.id}\nTI  - {r.title}\nAB  - {r.abstract}\n"
                        + "".join(f"N1  - {n}\n" for n in notes) + "ER  - \n\n")
     (tmp_path / "asreview.ris").write_text("".join(records))
-    code, out, err = run(None, "--batch", "5", "--model", tiny_encoder_dir, "--epochs", "1", "--max-length", "32",
-                         name="asreview.ris")
+    code, out, err = run(None, "--batch", "5", "--model", tiny_encoder_dir, "--epochs", "15", "--max-length", "32",
+                         "--learning-rate", "1e-2", name="asreview.ris")
     assert code == 0, err
     assert "labels: ASReview LAB's N1 notes" in err
     relevant = sum(labelled.values())
@@ -395,7 +396,7 @@ def test_asreview_csv_export_is_read_from_its_included_column(tiny_encoder_dir, 
     for i, value in labelled.items():
         frame.loc[i, "included"] = str(value)
     frame["asreview_ranking"] = np.arange(1, len(frame) + 1)
-    code, out, err = run(frame, "--batch", "5", "--model", tiny_encoder_dir, "--epochs", "1", "--max-length", "32")
+    code, out, err = run(frame, "--batch", "5", "--model", tiny_encoder_dir, "--epochs", "15", "--max-length", "32", "--learning-rate", "1e-2")
     assert code == 0, err
     assert "labels: ASReview LAB's column 'included'" in err
     assert f"15 of 30 documents are screened; {sum(labelled.values())} are relevant." in out
