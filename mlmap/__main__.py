@@ -166,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
                     "batch is revealed and the model retrained, until every relevant document is found. Each run is "
                     "saved after every round: rerun the same command to resume.")
     simulate.add_argument("--variant", default="all", choices=["full", "low_prevalence", "all"])
-    simulate.add_argument("--models", default="minilm,tfidf", help="comma-separated subset of minilm,tfidf")
+    simulate.add_argument("--models", default="minilm,tfidf", help="comma-separated subset of minilm,tfidf and the fixed-feature rankers "
+                          "(mlmap.screening.loop.RANKER_MODELS)")
     simulate.add_argument("--seed-sets", type=int, default=5, help="seed sets per variant and model (default 5)")
     simulate.add_argument("--seed", type=int, default=SEED, help=f"seed of the subset, seed sets and training (default {SEED})")
     _pretrained_model_option(simulate)

@@ -31,6 +31,7 @@ from .paths import RESULTS_DIR
 from .progress import show_progress
 from .recipe import SEED
 from .screening import documents_for_recall, wss
+from .screening.loop import RANKER_MODELS, RankerSettings, features_for, simulate_order
 from .simulation import (
     LOOP_SETTINGS,
     FineTunedRanker,
@@ -44,8 +45,10 @@ from .stopping import recall_at, stopping_point
 
 DEFAULT_SIMULATION_DIR = RESULTS_DIR / "screening"
 VARIANTS = ("full", "low_prevalence")
-#: Models run by ``python -m mlmap simulate``; ASReview's default model is run by its own script.
-MODELS = ("minilm", "tfidf")
+#: Models run by ``python -m mlmap simulate``; ASReview's default model is run by its own script. The
+#: fixed-feature rankers (``mlmap.screening.loop.RANKER_MODELS``: the frozen design and its ablations)
+#: retrain after every document and are fast, so they are not resumed mid-run.
+MODELS = ("minilm", "tfidf", *RANKER_MODELS)
 ASREVIEW_MODEL = "asreview_elas_u4"
 SUMMARY_COLUMNS = ["variant", "model", "seed_set", "wss95", "docs_for_95_recall", "stop_at", "recall_at_stop"]
 
@@ -142,6 +145,7 @@ def run_simulations(
     sets = {v: seed_sets(frames[v], n_seed_sets, seed, settings) for v in VARIANTS}
     write_design(store, frames, sets)
     rankers = {"tfidf": tfidf_ranker}
+    features: dict[tuple[str, RankerSettings], Any] = {}
     if "minilm" in models:
         rankers["minilm"] = FineTunedRanker(model_name, settings)
     show = show_progress(progress)
@@ -151,7 +155,9 @@ def run_simulations(
         runs = store.get("run.json") or {"runs": []}
         runs["runs"].append({**invocation("simulate", "run_simulations", started, commit, interrupted),
                              "variants": variants, "models": models, "seed_sets": n_seed_sets, "seed": seed,
-                             "settings": asdict(settings)})
+                             "settings": asdict(settings),
+                             **({"rankers": {m: asdict(RANKER_MODELS[m]) for m in models if m in RANKER_MODELS}}
+                                if any(m in RANKER_MODELS for m in models) else {})})
         atomic_write_text(store.path("run.json"), json.dumps(runs, indent=1))
 
     with tqdm(total=len(jobs), disable=not show, unit="run", desc="simulate", smoothing=0) as bar, \
@@ -163,6 +169,19 @@ def run_simulations(
                 bar.update(1)
                 continue
             ids = frame["id"].tolist()
+            if model in RANKER_MODELS:
+                ranker = RANKER_MODELS[model]
+                key = (variant, ranker.with_(c=0.0, balance_ratio=None, schedule="fixed", step=1, classifier=""))
+                if key not in features:  # once per corpus and feature design, shared by the ablations
+                    features[key] = features_for(frame["text"].tolist(), ranker, model_name)
+                stats: dict[str, Any] = {}
+                order = simulate_order(features[key], frame["label"].to_numpy(), sets[variant][k], ranker,
+                                       seed=seed + 1000 * k, stats=stats)
+                store.put({"variant": variant, "model": model, "seed_set": k, "complete": True,
+                           "ids": [ids[i] for i in order], "rounds": [], "fits": stats["fits"],
+                           "seconds": stats["seconds"]}, "runs", name)
+                bar.update(1)
+                continue
             position = {doc: i for i, doc in enumerate(ids)}
             state = None if saved is None else {"order": [position[i] for i in saved["ids"]], "rounds": saved["rounds"],
                                                 "ranking": [position[i] for i in saved["ranking"]]}

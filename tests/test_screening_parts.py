@@ -117,3 +117,29 @@ def test_tiny_simulation_beats_random_on_a_separable_corpus():
     assert wss(ordered, scores) > 0.6  # random order saves 0 on average; perfect saves 1 - 0.2 - 0.05
     random_order = rng.permutation(200)
     assert wss(labels[random_order], scores) < 0.2
+
+
+def test_ranker_models_run_in_the_committed_simulations_format(tmp_path):
+    import json
+
+    import pandas as pd
+
+    from mlmap import simulation_runs
+
+    rng = np.random.default_rng(2)
+    words = "carbon emissions building subsidy transport label energy".split()
+    rows = [[f"W{i}", f"title {i}", " ".join(rng.choice(words, 5)) + (" tax policy" if i < 60 else " physics"),
+             float(i < 60)] for i in range(160)]
+    df = pd.DataFrame(rows, columns=["id", "title", "abstract", "INCLUDE"])
+    # the TF-IDF ablation needs no encoder, so this stays fast and offline
+    model = next(m for m, s in loop.RANKER_MODELS.items() if s.features == "tfidf")
+    summary = simulation_runs.run_simulations(["full"], [model], n_seed_sets=2, out=tmp_path, df=df, progress=False)
+    assert summary["model"].tolist() == [model, model] and (summary["wss95"] > 0.3).all()
+    sets = pd.read_csv(tmp_path / "seed_sets.csv")
+    for k in range(2):
+        run = json.loads((tmp_path / "runs" / simulation_runs.run_name("full", model, k)).read_text())
+        assert run["complete"] and sorted(run["ids"]) == sorted(df["id"])
+        seeds = sets[(sets["variant"] == "full") & (sets["seed_set"] == k)]["id"].tolist()
+        assert run["ids"][: len(seeds)] == seeds and run["fits"] > 1
+    record = json.loads((tmp_path / "run.json").read_text())["runs"][-1]
+    assert record["rankers"][model]["features"] == "tfidf"

@@ -82,6 +82,16 @@ def cached_embeddings(texts: Sequence[str], model_name: str | None = None, max_l
     return np.stack([stored[k] for k in keys])
 
 
+def centred(embeddings: np.ndarray) -> np.ndarray:
+    """Embeddings minus the corpus's mean, rescaled to unit length.
+
+    A sentence encoder's vectors share a large common direction (all cosine similarities are
+    positive); removing it, with no label involved, leaves the directions that tell documents apart.
+    """
+    shifted = np.asarray(embeddings, dtype=np.float64) - np.asarray(embeddings, dtype=np.float64).mean(axis=0)
+    return shifted / np.maximum(np.linalg.norm(shifted, axis=1, keepdims=True), 1e-12)
+
+
 def combined(tfidf: sparse.spmatrix, embeddings: np.ndarray, embedding_weight: float = 1.0) -> sparse.csr_matrix:
     """TF-IDF and embeddings side by side; both have unit-length rows, so ``embedding_weight`` sets the embeddings' share."""
     return sparse.hstack([sparse.csr_matrix(tfidf), sparse.csr_matrix(embedding_weight * np.asarray(embeddings))],
@@ -90,11 +100,13 @@ def combined(tfidf: sparse.spmatrix, embeddings: np.ndarray, embedding_weight: f
 
 def corpus_features(texts: Sequence[str], kind: str, embedding_weight: float = 1.0, min_df: int = 1,
                     model_name: str | None = None, max_length: int = EMBEDDING_MAX_LENGTH,
-                    embed: Embedder | None = None) -> sparse.csr_matrix | np.ndarray:
-    """The feature matrix of a corpus: ``kind`` is ``tfidf``, ``embeddings`` or ``both``."""
+                    embed: Embedder | None = None, centre: bool = False) -> sparse.csr_matrix | np.ndarray:
+    """The feature matrix of a corpus: ``kind`` is ``tfidf``, ``embeddings`` or ``both``; ``centre`` the embeddings (:func:`centred`)."""
     if kind == "tfidf":
         return tfidf_matrix(texts, min_df=min_df)
     vectors = cached_embeddings(texts, model_name, max_length, embed=embed)
+    if centre:
+        vectors = centred(vectors)
     if kind == "embeddings":
         return vectors
     if kind == "both":

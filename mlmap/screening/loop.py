@@ -28,6 +28,8 @@ class RankerSettings:
     #: ``tfidf``, ``embeddings`` (frozen MiniLM) or ``both`` (stacked, embeddings scaled by ``embedding_weight``)
     features: str = "both"
     embedding_weight: float = 1.0
+    #: subtract the corpus's mean embedding (no labels involved) and renormalise
+    centre: bool = False
     min_df: int = 1
     max_length: int = EMBEDDING_MAX_LENGTH
     #: ``svm`` (linear, squared hinge) or ``logistic``, with inverse regularisation ``c``
@@ -60,7 +62,7 @@ def features_for(texts: Sequence[str], settings: RankerSettings, model_name: str
                  embed: Embedder | None = None) -> Any:
     """The corpus's feature matrix for ``settings`` (computed once, reused for every retraining)."""
     return corpus_features(texts, settings.features, settings.embedding_weight, settings.min_df, model_name,
-                           settings.max_length, embed=embed)
+                           settings.max_length, embed=embed, centre=settings.centre)
 
 
 ClassifierFactory = Callable[[RankerSettings, int], Classifier]
@@ -106,3 +108,15 @@ def simulate_order(features: Any, labels: np.ndarray, seed_positions: Sequence[i
     if stats is not None:
         stats.update(fits=fits, seconds=round(time.perf_counter() - started, 2))
     return np.asarray(order)
+
+
+#: The frozen design (chosen on development seed sets, see results/screening/exploration.md).
+DEFAULT_RANKER = RankerSettings()
+
+#: The reported models: the frozen design and its ablations, each without one of its parts.
+RANKER_MODELS: dict[str, RankerSettings] = {
+    "minilm_tfidf_svm": DEFAULT_RANKER,
+    "minilm_tfidf_svm_no_minilm": DEFAULT_RANKER.with_(features="tfidf"),
+    "minilm_tfidf_svm_screen_batches": DEFAULT_RANKER.with_(schedule="screen"),
+    "minilm_tfidf_svm_unbalanced": DEFAULT_RANKER.with_(balance_ratio=None),
+}
