@@ -36,7 +36,7 @@ def _simulate(args: argparse.Namespace) -> int:
     if args.summary_only:
         summary = runs.write_summary(args.out, runs.load_labels())
     else:
-        variants = list(runs.VARIANTS) if args.variant == "all" else [args.variant]
+        variants = list(runs.DEFAULT_VARIANTS) if args.variant == "all" else [args.variant]
         summary = runs.run_simulations(variants, args.models.split(","), n_seed_sets=args.seed_sets, out=args.out,
                                        seed=args.seed, model_name=args.model)
     table = summary.groupby(["variant", "model"], sort=False)[["wss95", "docs_for_95_recall", "recall_at_stop"]].mean()
@@ -165,10 +165,12 @@ def main(argv: list[str] | None = None) -> int:
         description="From a small seed set, a model trained on the labels revealed so far ranks the rest; the next "
                     "batch is revealed and the model retrained, until every relevant document is found. Each run is "
                     "saved after every round: rerun the same command to resume.")
-    simulate.add_argument("--variant", default="all", choices=["full", "low_prevalence", "all"])
+    simulate.add_argument("--variant", default="all", choices=["full", "low_prevalence", "low2", "all"],
+                          help="all: full and low_prevalence; low2 (2%% relevant) only by name")
     simulate.add_argument("--models", default="minilm,tfidf", help="comma-separated subset of minilm,tfidf and the fixed-feature rankers "
                           "(mlmap.screening.loop.RANKER_MODELS)")
-    simulate.add_argument("--seed-sets", type=int, default=5, help="seed sets per variant and model (default 5)")
+    simulate.add_argument("--seed-sets", type=int, default=None,
+                          help="seed sets per variant and model (default: 5, and 10 for low2)")
     simulate.add_argument("--seed", type=int, default=SEED, help=f"seed of the subset, seed sets and training (default {SEED})")
     _pretrained_model_option(simulate)
     simulate.add_argument("--out", default=str(RESULTS_DIR / "screening"), help="results folder (default results/screening)")

@@ -1,8 +1,9 @@
 """The committed screening simulations (``python -m mlmap simulate``): variants, seed sets, runs and their summary.
 
-Two variants of the screening data: ``full`` (all 1,500 documents, 36% relevant) and
+Three variants of the screening data: ``full`` (all 1,500 documents, 36% relevant),
 ``low_prevalence`` (every irrelevant document and 50 relevant ones drawn once, about 5% relevant,
-closer to a real search). Each model screens each variant from the same seed sets. Every run is a
+closer to a real search) and ``low2`` (every irrelevant document and 20 relevant ones, about 2%;
+10 seed sets, as one seed set's luck weighs more with so few relevant documents). Each model screens each variant from the same seed sets. Every run is a
 JSON file under ``runs/`` holding the screening order by document ``id`` (no texts), saved after
 every round; ``summary.csv`` is recomputed from them. ASReview's runs (``scripts/asreview/simulate.py``,
 in its own environment) are written in the same form and summarised with the others.
@@ -44,7 +45,13 @@ from .simulation import (
 from .stopping import recall_at, stopping_point
 
 DEFAULT_SIMULATION_DIR = RESULTS_DIR / "screening"
-VARIANTS = ("full", "low_prevalence")
+VARIANTS = ("full", "low_prevalence", "low2")
+#: ``make simulate`` runs these; ``low2`` is run by name (``--variant low2``)
+DEFAULT_VARIANTS = ("full", "low_prevalence")
+#: relevant documents kept in a low-prevalence variant (every irrelevant one is kept)
+LOW_PREVALENCE_RELEVANT = {"low_prevalence": 50, "low2": 20}
+#: seed sets of each variant in seed_sets.csv (the first ones of a longer list are the same)
+SEED_SET_COUNTS = {"full": 5, "low_prevalence": 5, "low2": 10}
 #: Models run by ``python -m mlmap simulate``; ASReview's default model is run by its own script. The
 #: fixed-feature rankers (``mlmap.screening.loop.RANKER_MODELS``: the frozen design and its ablations)
 #: retrain after every document and are fast, so they are not resumed mid-run.
@@ -59,8 +66,8 @@ def variant_frame(df: pd.DataFrame, variant: str, seed: int = SEED) -> pd.DataFr
         raise ValueError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)} or all")
     frame = pd.DataFrame({"id": df["id"].to_numpy(), "text": make_text(df).to_numpy(),
                           "label": df["INCLUDE"].astype(int).to_numpy()})
-    if variant == "low_prevalence":
-        frame = frame[low_prevalence_subset(frame["label"].to_numpy(), 50, seed)]
+    if variant in LOW_PREVALENCE_RELEVANT:
+        frame = frame[low_prevalence_subset(frame["label"].to_numpy(), LOW_PREVALENCE_RELEVANT[variant], seed)]
     return frame.reset_index(drop=True)
 
 
@@ -120,9 +127,9 @@ def write_summary(out: str | os.PathLike, df: pd.DataFrame, seed: int = SEED) ->
 
 
 def run_simulations(
-    variants: Iterable[str] = VARIANTS,
+    variants: Iterable[str] = DEFAULT_VARIANTS,
     models: Iterable[str] = MODELS,
-    n_seed_sets: int = 5,
+    n_seed_sets: int | None = None,
     out: str | os.PathLike = DEFAULT_SIMULATION_DIR,
     seed: int = SEED,
     model_name: str | None = None,
@@ -133,6 +140,7 @@ def run_simulations(
     """Run (or resume) every (variant, model, seed set) not finished under ``out``; returns ``summary.csv``.
 
     ``progress=None`` shows a bar on a terminal and a line per round elsewhere; ``False`` is silent.
+    ``n_seed_sets=None`` runs each variant's :data:`SEED_SET_COUNTS` seed sets.
     """
     variants, models = list(variants), list(models)
     unknown = [m for m in models if m not in MODELS]
@@ -142,7 +150,7 @@ def run_simulations(
     df = load_labels() if df is None else df
     store = Store(out)
     frames = {v: variant_frame(df, v, seed) for v in VARIANTS}
-    sets = {v: seed_sets(frames[v], n_seed_sets, seed, settings) for v in VARIANTS}
+    sets = {v: seed_sets(frames[v], max(SEED_SET_COUNTS[v], n_seed_sets or 0), seed, settings) for v in VARIANTS}
     write_design(store, frames, sets)
     rankers = {"tfidf": tfidf_ranker}
     features: dict[tuple[str, RankerSettings], Any] = {}
@@ -150,11 +158,11 @@ def run_simulations(
         rankers["minilm"] = FineTunedRanker(model_name, settings)
     show = show_progress(progress)
     started, commit = datetime.now(timezone.utc), current_commit()
-    jobs = [(v, m, k) for v in variants for m in models for k in range(n_seed_sets)]
+    jobs = [(v, m, k) for v in variants for m in models for k in range(n_seed_sets or SEED_SET_COUNTS[v])]
     def record(interrupted: bool = False) -> None:
         runs = store.get("run.json") or {"runs": []}
         runs["runs"].append({**invocation("simulate", "run_simulations", started, commit, interrupted),
-                             "variants": variants, "models": models, "seed_sets": n_seed_sets, "seed": seed,
+                             "variants": variants, "models": models, "seed_sets": {v: n_seed_sets or SEED_SET_COUNTS[v] for v in variants}, "seed": seed,
                              "settings": asdict(settings),
                              **({"rankers": {m: asdict(RANKER_MODELS[m]) for m in models if m in RANKER_MODELS}}
                                 if any(m in RANKER_MODELS for m in models) else {})})
