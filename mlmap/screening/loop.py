@@ -110,8 +110,11 @@ def simulate_order(features: Any, labels: np.ndarray, seed_positions: Sequence[i
     return np.asarray(order)
 
 
-#: The frozen design (chosen on development seed sets, see results/screening/exploration.md).
-DEFAULT_RANKER = RankerSettings()
+#: The frozen design, chosen on development seed sets 100-109 (results/screening/exploration.md):
+#: TF-IDF and MiniLM embeddings at half weight, ASReview's SVM (C 0.11) and balance (ratio 9.8),
+#: retrained after every screened document.
+DEFAULT_RANKER = RankerSettings(features="both", embedding_weight=0.5, c=0.11, balance_ratio=9.8,
+                                schedule="fixed", step=1)
 
 #: The reported models: the frozen design and its ablations, each without one of its parts.
 RANKER_MODELS: dict[str, RankerSettings] = {
