@@ -34,11 +34,14 @@ def _simulate(args: argparse.Namespace) -> int:
     from . import simulation_runs as runs
 
     if args.summary_only:
-        summary = runs.write_summary(args.out, runs.load_labels())
+        summary = runs.write_summary(args.out, runs.load_labels(), reuse=args.reuse_summary)
     else:
         variants = list(runs.DEFAULT_VARIANTS) if args.variant == "all" else [args.variant]
         summary = runs.run_simulations(variants, args.models.split(","), n_seed_sets=args.seed_sets, out=args.out,
-                                       seed=args.seed, model_name=args.model)
+                                       seed=args.seed, model_name=args.model, summarise=not args.no_summary)
+        if summary is None:
+            print(f"runs in {args.out}; summarise with --summary-only")
+            return 0
     table = summary.groupby(["variant", "model"], sort=False)[["wss95", "docs_for_95_recall", "recall_at_stop"]].mean()
     print(table.round(3).to_string())
     print(f"results in {args.out}")
@@ -176,6 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     simulate.add_argument("--out", default=str(RESULTS_DIR / "screening"), help="results folder (default results/screening)")
     simulate.add_argument("--summary-only", action="store_true",
                           help="only recompute summary.csv from the saved runs (e.g. after scripts/asreview/simulate.py)")
+    simulate.add_argument("--reuse-summary", action="store_true",
+                          help="with --summary-only: keep the rows of runs older than summary.csv")
+    simulate.add_argument("--no-summary", action="store_true",
+                          help="run and record, but leave summary.csv to a later --summary-only")
     train = commands.add_parser(
         "train", help="train a final model on all labelled documents and save it as a model folder",
         description="Settings and thresholds are chosen as the cross-validation chooses them, on a stratified quarter "

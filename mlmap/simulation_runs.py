@@ -115,11 +115,26 @@ def load_orders(out: str | os.PathLike, df: pd.DataFrame, seed: int = SEED) -> p
     return pd.DataFrame(rows, columns=["variant", "model", "seed_set", "labels"])
 
 
-def write_summary(out: str | os.PathLike, df: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
-    """``summary.csv``: one row per finished (variant, model, seed set), recomputed from the saved orders."""
-    orders = load_orders(out, df, seed)
-    table = pd.DataFrame([{**row[["variant", "model", "seed_set"]].to_dict(), **summarise_order(row["labels"])}
-                          for _, row in orders.iterrows()], columns=SUMMARY_COLUMNS)
+def write_summary(out: str | os.PathLike, df: pd.DataFrame, seed: int = SEED, reuse: bool = False) -> pd.DataFrame:
+    """``summary.csv``: one row per finished (variant, model, seed set), recomputed from the saved orders.
+
+    ``reuse`` keeps the rows of runs whose file is older than ``summary.csv`` and computes only the
+    others: the stopping rule costs seconds per run (a p-value for every prefix of the order).
+    """
+    orders, store = load_orders(out, df, seed), Store(out)
+    summary_path = store.path("summary.csv")
+    kept: dict[tuple[str, str, int], dict[str, Any]] = {}
+    if reuse and summary_path.is_file():
+        written = summary_path.stat().st_mtime
+        for row in pd.read_csv(summary_path).to_dict("records"):
+            key = (row["variant"], row["model"], int(row["seed_set"]))
+            if store.path("runs", run_name(*key)).stat().st_mtime < written:
+                kept[key] = row
+    rows = []
+    for _, row in orders.iterrows():
+        key = (row["variant"], row["model"], int(row["seed_set"]))
+        rows.append(kept.get(key) or {**dict(zip(("variant", "model", "seed_set"), key)), **summarise_order(row["labels"])})
+    table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     table["stop_at"] = table["stop_at"].astype("Int64")
     table = table.sort_values(["variant", "model", "seed_set"]).reset_index(drop=True)
     atomic_write_text(Store(out).path("summary.csv"), table.to_csv(index=False))
@@ -136,11 +151,14 @@ def run_simulations(
     settings: LoopSettings = LOOP_SETTINGS,
     df: pd.DataFrame | None = None,
     progress: bool | None = None,
-) -> pd.DataFrame:
+    summarise: bool = True,
+) -> pd.DataFrame | None:
     """Run (or resume) every (variant, model, seed set) not finished under ``out``; returns ``summary.csv``.
 
     ``progress=None`` shows a bar on a terminal and a line per round elsewhere; ``False`` is silent.
-    ``n_seed_sets=None`` runs each variant's :data:`SEED_SET_COUNTS` seed sets.
+    ``n_seed_sets=None`` runs each variant's :data:`SEED_SET_COUNTS` seed sets. The invocation is
+    recorded in ``run.json`` before the summary, which ``summarise=False`` leaves to a later
+    ``write_summary`` (one summary after several invocations instead of one each).
     """
     variants, models = list(variants), list(models)
     unknown = [m for m in models if m not in MODELS]
@@ -223,6 +241,5 @@ def run_simulations(
                                        settings, seed=seed + 1000 * k, state=state, save=save, on_round=report)
             save({"order": order.tolist(), "rounds": list(rounds)}, complete=True)
             bar.update(1)
-    summary = write_summary(out, df, seed)
     record()
-    return summary
+    return write_summary(out, df, seed, reuse=True) if summarise else None

@@ -143,3 +143,31 @@ def test_ranker_models_run_in_the_committed_simulations_format(tmp_path):
         assert run["ids"][: len(seeds)] == seeds and run["fits"] > 1
     record = json.loads((tmp_path / "run.json").read_text())["runs"][-1]
     assert record["rankers"][model]["features"] == "tfidf"
+
+
+def test_summary_reuses_rows_only_of_runs_older_than_it(tmp_path):
+    import os
+
+    import pandas as pd
+
+    from mlmap import simulation_runs
+
+    rng = np.random.default_rng(3)
+    rows = [[f"W{i}", f"title {i}", " ".join(rng.choice(["carbon", "tax", "subsidy", "label"], 5)) +
+             (" policy" if i < 60 else " physics"), float(i < 60)] for i in range(150)]
+    df = pd.DataFrame(rows, columns=["id", "title", "abstract", "INCLUDE"])
+    model = next(m for m, s in loop.RANKER_MODELS.items() if s.features == "tfidf")
+    simulation_runs.run_simulations(["full"], [model], n_seed_sets=2, out=tmp_path, df=df, progress=False,
+                                    summarise=False)
+    assert not (tmp_path / "summary.csv").exists()
+    first = simulation_runs.write_summary(tmp_path, df)
+    marked = first.assign(docs_for_95_recall=-1)
+    marked.to_csv(tmp_path / "summary.csv", index=False)
+    kept = simulation_runs.write_summary(tmp_path, df, reuse=True)
+    assert (kept["docs_for_95_recall"] == -1).all()  # nothing newer: every row reused as written
+    run = tmp_path / "runs" / simulation_runs.run_name("full", model, 1)
+    later = (tmp_path / "summary.csv").stat().st_mtime + 5
+    os.utime(run, (later, later))
+    again = simulation_runs.write_summary(tmp_path, df, reuse=True)
+    assert again["docs_for_95_recall"].tolist() == [-1, first["docs_for_95_recall"].iloc[1]]
+    pd.testing.assert_frame_equal(simulation_runs.write_summary(tmp_path, df), first)
