@@ -118,7 +118,7 @@ def load_orders(out: str | os.PathLike, df: pd.DataFrame, seed: int = SEED) -> p
 def write_summary(out: str | os.PathLike, df: pd.DataFrame, seed: int = SEED, reuse: bool = False) -> pd.DataFrame:
     """``summary.csv``: one row per finished (variant, model, seed set), recomputed from the saved orders.
 
-    ``reuse`` keeps the rows of runs whose file is older than ``summary.csv`` and computes only the
+    ``reuse`` keeps the rows of runs whose file is not newer than ``summary.csv`` and computes only the
     others: the stopping rule costs seconds per run (a p-value for every prefix of the order).
     """
     orders, store = load_orders(out, df, seed), Store(out)
@@ -128,7 +128,7 @@ def write_summary(out: str | os.PathLike, df: pd.DataFrame, seed: int = SEED, re
         written = summary_path.stat().st_mtime
         for row in pd.read_csv(summary_path).to_dict("records"):
             key = (row["variant"], row["model"], int(row["seed_set"]))
-            if store.path("runs", run_name(*key)).stat().st_mtime < written:
+            if store.path("runs", run_name(*key)).stat().st_mtime <= written:
                 kept[key] = row
     rows = []
     for _, row in orders.iterrows():
