@@ -12,7 +12,7 @@ module per job:
 - ``learning``: did a fine-tuned model learn (each label against the best constant)
 - ``folds``: stratified fold assignments;                 ``baselines``: TF-IDF and frozen embeddings
 - ``targets``: the map's three targets;                   ``cv``: nested cross-validation (``python -m mlmap cv``)
-- ``cv_results``: a run's files, scores and record;       ``screening``: WSS, RRF, recall thresholds
+- ``cv_results``: a run's files, scores and record;       ``screening``: WSS, RRF; the loop's parts (features, balancer, classifier, query)
 - ``simulation``: the screening loop, a model retrained;  ``simulation_runs``: the committed simulations (``python -m mlmap simulate``)
 - ``stopping``: when a reviewer may stop screening;        ``documents``: CSV, Parquet, Feather, RIS, OpenAlex files
 - ``saved_models``: a model folder and its thresholds;    ``final_models``: trained on all labels (``python -m mlmap train``)

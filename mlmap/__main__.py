@@ -34,11 +34,14 @@ def _simulate(args: argparse.Namespace) -> int:
     from . import simulation_runs as runs
 
     if args.summary_only:
-        summary = runs.write_summary(args.out, runs.load_labels())
+        summary = runs.write_summary(args.out, runs.load_labels(), reuse=args.reuse_summary)
     else:
-        variants = list(runs.VARIANTS) if args.variant == "all" else [args.variant]
+        variants = list(runs.DEFAULT_VARIANTS) if args.variant == "all" else [args.variant]
         summary = runs.run_simulations(variants, args.models.split(","), n_seed_sets=args.seed_sets, out=args.out,
-                                       seed=args.seed, model_name=args.model)
+                                       seed=args.seed, model_name=args.model, summarise=not args.no_summary)
+        if summary is None:
+            print(f"runs in {args.out}; summarise with --summary-only")
+            return 0
     table = summary.groupby(["variant", "model"], sort=False)[["wss95", "docs_for_95_recall", "recall_at_stop"]].mean()
     print(table.round(3).to_string())
     print(f"results in {args.out}")
@@ -224,14 +227,21 @@ def main(argv: list[str] | None = None) -> int:
         description="From a small seed set, a model trained on the labels revealed so far ranks the rest; the next "
                     "batch is revealed and the model retrained, until every relevant document is found. Each run is "
                     "saved after every round: rerun the same command to resume.")
-    simulate.add_argument("--variant", default="all", choices=["full", "low_prevalence", "all"])
-    simulate.add_argument("--models", default="minilm,tfidf", help="comma-separated subset of minilm,tfidf")
-    simulate.add_argument("--seed-sets", type=int, default=5, help="seed sets per variant and model (default 5)")
+    simulate.add_argument("--variant", default="all", choices=["full", "low_prevalence", "low2", "all"],
+                          help="all: full and low_prevalence; low2 (2%% relevant) only by name")
+    simulate.add_argument("--models", default="minilm,tfidf", help="comma-separated subset of minilm,tfidf and the fixed-feature rankers "
+                          "(mlmap.screening.loop.RANKER_MODELS)")
+    simulate.add_argument("--seed-sets", type=int, default=None,
+                          help="seed sets per variant and model (default: 5, and 10 for low2)")
     simulate.add_argument("--seed", type=int, default=SEED, help=f"seed of the subset, seed sets and training (default {SEED})")
     _pretrained_model_option(simulate)
     simulate.add_argument("--out", default=str(RESULTS_DIR / "screening"), help="results folder (default results/screening)")
     simulate.add_argument("--summary-only", action="store_true",
                           help="only recompute summary.csv from the saved runs (e.g. after scripts/asreview/simulate.py)")
+    simulate.add_argument("--reuse-summary", action="store_true",
+                          help="with --summary-only: keep the rows of runs older than summary.csv")
+    simulate.add_argument("--no-summary", action="store_true",
+                          help="run and record, but leave summary.csv to a later --summary-only")
     train = commands.add_parser(
         "train", help="train a final model on all labelled documents and save it as a model folder",
         description="Settings and thresholds are chosen as the cross-validation chooses them, on a stratified quarter "

@@ -1,8 +1,9 @@
 """The committed screening simulations (``python -m mlmap simulate``): variants, seed sets, runs and their summary.
 
-Two variants of the screening data: ``full`` (all 1,500 documents, 36% relevant) and
+Three variants of the screening data: ``full`` (all 1,500 documents, 36% relevant),
 ``low_prevalence`` (every irrelevant document and 50 relevant ones drawn once, about 5% relevant,
-closer to a real search). Each model screens each variant from the same seed sets. Every run is a
+closer to a real search) and ``low2`` (every irrelevant document and 20 relevant ones, about 2%;
+10 seed sets, as one seed set's luck weighs more with so few relevant documents). Each model screens each variant from the same seed sets. Every run is a
 JSON file under ``runs/`` holding the screening order by document ``id`` (no texts), saved after
 every round; ``summary.csv`` is recomputed from them. ASReview's runs (``scripts/asreview/simulate.py``,
 in its own environment) are written in the same form and summarised with the others.
@@ -31,6 +32,7 @@ from .paths import RESULTS_DIR
 from .progress import show_progress
 from .recipe import SEED
 from .screening import documents_for_recall, wss
+from .screening.loop import RANKER_MODELS, RankerSettings, features_for, simulate_order
 from .simulation import (
     LOOP_SETTINGS,
     FineTunedRanker,
@@ -43,9 +45,17 @@ from .simulation import (
 from .stopping import recall_at, stopping_point
 
 DEFAULT_SIMULATION_DIR = RESULTS_DIR / "screening"
-VARIANTS = ("full", "low_prevalence")
-#: Models run by ``python -m mlmap simulate``; ASReview's default model is run by its own script.
-MODELS = ("minilm", "tfidf")
+VARIANTS = ("full", "low_prevalence", "low2")
+#: ``make simulate`` runs these; ``low2`` is run by name (``--variant low2``)
+DEFAULT_VARIANTS = ("full", "low_prevalence")
+#: relevant documents kept in a low-prevalence variant (every irrelevant one is kept)
+LOW_PREVALENCE_RELEVANT = {"low_prevalence": 50, "low2": 20}
+#: seed sets of each variant in seed_sets.csv (the first ones of a longer list are the same)
+SEED_SET_COUNTS = {"full": 5, "low_prevalence": 5, "low2": 10}
+#: Models run by ``python -m mlmap simulate``; ASReview's default model is run by its own script. The
+#: fixed-feature rankers (``mlmap.screening.loop.RANKER_MODELS``: the frozen design and its ablations)
+#: retrain after every document and are fast, so they are not resumed mid-run.
+MODELS = ("minilm", "tfidf", *RANKER_MODELS)
 ASREVIEW_MODEL = "asreview_elas_u4"
 SUMMARY_COLUMNS = ["variant", "model", "seed_set", "wss95", "docs_for_95_recall", "stop_at", "recall_at_stop"]
 
@@ -56,8 +66,8 @@ def variant_frame(df: pd.DataFrame, variant: str, seed: int = SEED) -> pd.DataFr
         raise ValueError(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)} or all")
     frame = pd.DataFrame({"id": df["id"].to_numpy(), "text": make_text(df).to_numpy(),
                           "label": df["INCLUDE"].astype(int).to_numpy()})
-    if variant == "low_prevalence":
-        frame = frame[low_prevalence_subset(frame["label"].to_numpy(), 50, seed)]
+    if variant in LOW_PREVALENCE_RELEVANT:
+        frame = frame[low_prevalence_subset(frame["label"].to_numpy(), LOW_PREVALENCE_RELEVANT[variant], seed)]
     return frame.reset_index(drop=True)
 
 
@@ -105,11 +115,26 @@ def load_orders(out: str | os.PathLike, df: pd.DataFrame, seed: int = SEED) -> p
     return pd.DataFrame(rows, columns=["variant", "model", "seed_set", "labels"])
 
 
-def write_summary(out: str | os.PathLike, df: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
-    """``summary.csv``: one row per finished (variant, model, seed set), recomputed from the saved orders."""
-    orders = load_orders(out, df, seed)
-    table = pd.DataFrame([{**row[["variant", "model", "seed_set"]].to_dict(), **summarise_order(row["labels"])}
-                          for _, row in orders.iterrows()], columns=SUMMARY_COLUMNS)
+def write_summary(out: str | os.PathLike, df: pd.DataFrame, seed: int = SEED, reuse: bool = False) -> pd.DataFrame:
+    """``summary.csv``: one row per finished (variant, model, seed set), recomputed from the saved orders.
+
+    ``reuse`` keeps the rows of runs whose file is not newer than ``summary.csv`` and computes only the
+    others: the stopping rule costs seconds per run (a p-value for every prefix of the order).
+    """
+    orders, store = load_orders(out, df, seed), Store(out)
+    summary_path = store.path("summary.csv")
+    kept: dict[tuple[str, str, int], dict[str, Any]] = {}
+    if reuse and summary_path.is_file():
+        written = summary_path.stat().st_mtime
+        for row in pd.read_csv(summary_path).to_dict("records"):
+            key = (row["variant"], row["model"], int(row["seed_set"]))
+            if store.path("runs", run_name(*key)).stat().st_mtime <= written:
+                kept[key] = row
+    rows = []
+    for _, row in orders.iterrows():
+        key = (row["variant"], row["model"], int(row["seed_set"]))
+        rows.append(kept.get(key) or {**dict(zip(("variant", "model", "seed_set"), key)), **summarise_order(row["labels"])})
+    table = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     table["stop_at"] = table["stop_at"].astype("Int64")
     table = table.sort_values(["variant", "model", "seed_set"]).reset_index(drop=True)
     atomic_write_text(Store(out).path("summary.csv"), table.to_csv(index=False))
@@ -117,19 +142,23 @@ def write_summary(out: str | os.PathLike, df: pd.DataFrame, seed: int = SEED) ->
 
 
 def run_simulations(
-    variants: Iterable[str] = VARIANTS,
+    variants: Iterable[str] = DEFAULT_VARIANTS,
     models: Iterable[str] = MODELS,
-    n_seed_sets: int = 5,
+    n_seed_sets: int | None = None,
     out: str | os.PathLike = DEFAULT_SIMULATION_DIR,
     seed: int = SEED,
     model_name: str | None = None,
     settings: LoopSettings = LOOP_SETTINGS,
     df: pd.DataFrame | None = None,
     progress: bool | None = None,
-) -> pd.DataFrame:
+    summarise: bool = True,
+) -> pd.DataFrame | None:
     """Run (or resume) every (variant, model, seed set) not finished under ``out``; returns ``summary.csv``.
 
     ``progress=None`` shows a bar on a terminal and a line per round elsewhere; ``False`` is silent.
+    ``n_seed_sets=None`` runs each variant's :data:`SEED_SET_COUNTS` seed sets. The invocation is
+    recorded in ``run.json`` before the summary, which ``summarise=False`` leaves to a later
+    ``write_summary`` (one summary after several invocations instead of one each).
     """
     variants, models = list(variants), list(models)
     unknown = [m for m in models if m not in MODELS]
@@ -139,19 +168,22 @@ def run_simulations(
     df = load_labels() if df is None else df
     store = Store(out)
     frames = {v: variant_frame(df, v, seed) for v in VARIANTS}
-    sets = {v: seed_sets(frames[v], n_seed_sets, seed, settings) for v in VARIANTS}
+    sets = {v: seed_sets(frames[v], max(SEED_SET_COUNTS[v], n_seed_sets or 0), seed, settings) for v in VARIANTS}
     write_design(store, frames, sets)
     rankers = {"tfidf": tfidf_ranker}
+    features: dict[tuple[str, RankerSettings], Any] = {}
     if "minilm" in models:
         rankers["minilm"] = FineTunedRanker(model_name, settings)
     show = show_progress(progress)
     started, commit = datetime.now(timezone.utc), current_commit()
-    jobs = [(v, m, k) for v in variants for m in models for k in range(n_seed_sets)]
+    jobs = [(v, m, k) for v in variants for m in models for k in range(n_seed_sets or SEED_SET_COUNTS[v])]
     def record(interrupted: bool = False) -> None:
         runs = store.get("run.json") or {"runs": []}
         runs["runs"].append({**invocation("simulate", "run_simulations", started, commit, interrupted),
-                             "variants": variants, "models": models, "seed_sets": n_seed_sets, "seed": seed,
-                             "settings": asdict(settings)})
+                             "variants": variants, "models": models, "seed_sets": {v: n_seed_sets or SEED_SET_COUNTS[v] for v in variants}, "seed": seed,
+                             "settings": asdict(settings),
+                             **({"rankers": {m: asdict(RANKER_MODELS[m]) for m in models if m in RANKER_MODELS}}
+                                if any(m in RANKER_MODELS for m in models) else {})})
         atomic_write_text(store.path("run.json"), json.dumps(runs, indent=1))
 
     with tqdm(total=len(jobs), disable=not show, unit="run", desc="simulate", smoothing=0) as bar, \
@@ -163,6 +195,19 @@ def run_simulations(
                 bar.update(1)
                 continue
             ids = frame["id"].tolist()
+            if model in RANKER_MODELS:
+                ranker = RANKER_MODELS[model]
+                key = (variant, ranker.with_(c=0.0, balance_ratio=None, schedule="fixed", step=1, classifier=""))
+                if key not in features:  # once per corpus and feature design, shared by the ablations
+                    features[key] = features_for(frame["text"].tolist(), ranker, model_name)
+                stats: dict[str, Any] = {}
+                order = simulate_order(features[key], frame["label"].to_numpy(), sets[variant][k], ranker,
+                                       seed=seed + 1000 * k, stats=stats)
+                store.put({"variant": variant, "model": model, "seed_set": k, "complete": True,
+                           "ids": [ids[i] for i in order], "rounds": [], "fits": stats["fits"],
+                           "seconds": stats["seconds"]}, "runs", name)
+                bar.update(1)
+                continue
             position = {doc: i for i, doc in enumerate(ids)}
             state = None if saved is None else {"order": [position[i] for i in saved["ids"]], "rounds": saved["rounds"],
                                                 "ranking": [position[i] for i in saved["ranking"]]}
@@ -196,6 +241,5 @@ def run_simulations(
                                        settings, seed=seed + 1000 * k, state=state, save=save, on_round=report)
             save({"order": order.tolist(), "rounds": list(rounds)}, complete=True)
             bar.update(1)
-    summary = write_summary(out, df, seed)
     record()
-    return summary
+    return write_summary(out, df, seed, reuse=True) if summarise else None

@@ -1,0 +1,32 @@
+"""Prioritised screening in named parts, as ASReview builds its models.
+
+- ``metrics``: WSS, RRF, recall curves and thresholds (what ``mlmap.screening`` held before)
+- ``features``: TF-IDF, frozen sentence embeddings (cached by content), both stacked
+- ``balancers``: ASReview's ``Balanced`` sample weights
+- ``classifiers``: linear SVM and logistic regression that take those weights and score for ranking
+- ``queries``: the maximum query, ties broken deterministically
+- ``loop``: a ranker (features + classifier + balancer) and the simulation that retrains every ``step`` labels
+
+Only the metrics are imported here, so ``from mlmap.screening import wss`` stays light; the other
+parts are imported from their modules.
+"""
+
+from .metrics import (
+    bootstrap_recall_interval,
+    documents_for_recall,
+    recall_curve,
+    rrf,
+    screening_order,
+    threshold_for_recall,
+    wss,
+)
+
+__all__ = [
+    "bootstrap_recall_interval",
+    "documents_for_recall",
+    "recall_curve",
+    "rrf",
+    "screening_order",
+    "threshold_for_recall",
+    "wss",
+]
