@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -104,7 +105,9 @@ def test_an_interrupted_simulation_resumes_to_the_same_order():
 
 def test_the_loop_with_a_tiny_fine_tuned_model(tiny_encoder_dir):
     texts, labels = _corpus(40)
-    ranker = simulation.FineTunedRanker(tiny_encoder_dir, SMALL)
+    # enough steps for the tiny model to learn each round's labels: a model that did not is refused
+    settings = dataclasses.replace(SMALL, learning_rate=1e-2, epochs=15, min_steps=30)
+    ranker = simulation.FineTunedRanker(tiny_encoder_dir, settings)
     order = simulation.simulate_screening(texts, labels, simulation.seed_set(labels, 0, SMALL), ranker, SMALL, seed=0)
     assert sorted(order) == list(range(40))
 
