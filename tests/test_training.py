@@ -168,7 +168,7 @@ def test_compute_metrics_multilabel():
 
 def test_training_args_defaults(tmp_path):
     args = mlmap.make_training_args(tmp_path, num_train_epochs=1)
-    assert args.bf16 == mlmap.bf16_supported()
+    assert args.bf16 == mlmap.use_bf16()  # MLMAP_PRECISION over what the machine can do
     assert args.save_strategy == "no" and args.report_to == [] and args.seed == mlmap.SEED
     assert not args.disable_tqdm  # progress: a table in Jupyter, a bar in a terminal
     assert args.train_sampling_strategy == "group_by_length"
