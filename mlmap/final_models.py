@@ -28,7 +28,7 @@ from .hardware import use_bf16
 from .models import resolve_model
 from .paths import RESULTS_DIR
 from .progress import show_progress
-from .learning import DidNotLearnError
+from .learning import DidNotLearnError, failed_labels
 from .recipe import RECIPE, SEED
 from .saved_models import save_classifier
 from .screening import threshold_for_recall
@@ -151,14 +151,12 @@ def train_final_model(
         say(f"learning rate {lr:g}: {space.max_epochs} epochs")
         by_epoch, checks[lr] = minilm_trial(inner_train, inner_val, space, lr, model_name, seed, show_progress=show)
         if checks[lr]["learned"] is False:  # a model that did not learn is no candidate, however it scores
-            failed = checks[lr]["attempts"][-1]
             say(f"learning rate {lr:g} did not learn "
-                f"{', '.join(n for n, ok in zip(failed['label_names'], failed['learned']) if not ok)}: not a candidate")
+                f"{', '.join(failed_labels(checks[lr]['attempts'][-1]))}: not a candidate")
             continue
         trials[lr] = by_epoch
     if not trials:
-        last = checks[space.learning_rates[-1]]["attempts"][-1]
-        raise DidNotLearnError([n for n, ok in zip(last["label_names"], last["learned"]) if not ok],
+        raise DidNotLearnError(failed_labels(checks[space.learning_rates[-1]]["attempts"][-1]),
                                [{**a, "learning_rate": lr} for lr, c in checks.items() for a in c["attempts"]])
     candidates = _candidates(trials)
     val_labels = label_matrix(inner_val)

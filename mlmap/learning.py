@@ -56,10 +56,15 @@ class LearningCheck:
 
     @property
     def failed_labels(self) -> list[str]:
-        return [name for name, ok in zip(self.label_names, self.learned) if not ok]
+        return failed_labels(self.as_dict())
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def failed_labels(record: dict[str, Any]) -> list[str]:
+    """The labels a check did not find learned, from a check or an attempt as recorded (``as_dict``)."""
+    return [name for name, ok in zip(record["label_names"], record["learned"]) if not ok]
 
 
 def _weighted_log_loss(y: np.ndarray, p: np.ndarray, weight: float) -> float:

@@ -149,6 +149,7 @@ def fine_tune(
 
     attempts: list[dict[str, Any]] = []
     best: tuple[int, CustomTrainer] | None = None
+    report: LearningCheck | None = None
     for attempt in range(max_attempts):
         attempt_seed = seed + attempt
         # the new head's random weights come from the global RNG: seed it here, so that the same call
@@ -167,11 +168,10 @@ def fine_tune(
             best = (len(report.failed_labels), trainer)
         if report.ok:
             break
-    learned = not attempts or attempts[-1]["learned"] == [True] * len(attempts[-1]["learned"])
+    learned = report is None or report.ok
     if not learned:
-        failed = [n for n, ok in zip(attempts[-1]["label_names"], attempts[-1]["learned"]) if not ok]
         if on_failure == "raise":
-            raise DidNotLearnError(failed, attempts)
+            raise DidNotLearnError(report.failed_labels, attempts)
         trainer = best[1]
     trainer.learning = {"learned": learned, "attempts": attempts}
     if saved is not None and learned:
