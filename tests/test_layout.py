@@ -76,9 +76,21 @@ def test_binary_and_prediction_chapters_ask_for_the_same_cached_model(monkeypatc
 
 def test_every_public_name_has_its_own_reference_entry():
     reference = (ROOT / "book" / "reference.md").read_text()
-    documented = set(re.findall(r"^\.\. auto(?:function|class|exception|data):: mlmap\.(\w+)", reference, re.M))
+    # constants are written out (py:data): autodoc would show a str's or int's built-in docstring
+    documented = set(re.findall(r"^\.\. (?:auto(?:function|class|exception|data)|py:data):: mlmap\.(\w+)", reference, re.M))
     missing = sorted(set(mlmap.__all__) - documented)
     assert not missing, f"book/reference.md has no autodoc entry for: {missing}"
+
+
+def test_written_out_constants_show_the_packages_values():
+    """A ``:value:`` typed into the reference is the constant's value in the package, not an old one."""
+    reference = (ROOT / "book" / "reference.md").read_text()
+    entries = re.findall(r"^\.\. py:data:: mlmap\.(\w+)\n((?:   :\w+:.*\n)*)", reference, re.M)
+    assert entries, "no py:data entries found in book/reference.md"
+    for name, options in entries:
+        value = re.search(r":value: (.*)", options)
+        if value:
+            assert value.group(1) == repr(getattr(mlmap, name)), f"reference shows {name} = {value.group(1)}"
 
 
 def test_progress_bars_follow_the_terminal_and_tqdm_disable(monkeypatch):
