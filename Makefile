@@ -33,12 +33,14 @@ data: setup
 # cv, screening and stopping chapters), a changed mlmap package or changed pins would leave old
 # outputs on the page: when any of them has changed since the last build, execute every chapter again.
 RESULTS_STAMP := .cache/book-results.sha256
+# where Jupyter Book 1 keeps executed notebooks (its default, `execute.cache` left blank in _config.yml)
+JUPYTER_CACHE := _build/.jupyter_cache
 book: setup data
 	@mkdir -p .cache; now=$$(find results mlmap requirements.txt -type f ! -path '*/__pycache__/*' -print0 \
 	  | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64); \
-	if [ -d .jupyter_cache ] && [ "$$(cat $(RESULTS_STAMP) 2>/dev/null)" != "$$now" ]; then \
+	if [ -d $(JUPYTER_CACHE) ] && [ "$$(cat $(RESULTS_STAMP) 2>/dev/null)" != "$$now" ]; then \
 	  echo "results/, mlmap/ or requirements.txt changed since the last build: every chapter executes again"; \
-	  rm -rf .jupyter_cache; fi; \
+	  rm -rf $(JUPYTER_CACHE); fi; \
 	echo "$$now" > $(RESULTS_STAMP)
 	$(BIN)/jupyter-book build . -W --keep-going
 
@@ -119,4 +121,4 @@ asreview-sim: setup data $(ASREVIEW_STAMP)
 	$(BIN)/python -m mlmap simulate --summary-only
 
 clean:
-	rm -rf _build .jupyter_cache .cache
+	rm -rf _build .cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +26,10 @@ def test_workflow_builds_on_main_keeps_the_execution_cache_and_deploys_to_pages(
     assert triggers["push"]["branches"] == ["main"]
     build = workflow["jobs"]["build"]["steps"]
     cached = [s for s in build if s.get("uses", "").startswith("actions/cache@")]
-    assert cached and ".jupyter_cache" in cached[0]["with"]["path"]
+    # the folder Jupyter Book 1 executes into (the Makefile's JUPYTER_CACHE), not a look-alike
+    jupyter_cache = re.search(r"^JUPYTER_CACHE := (.+)$", (ROOT / "Makefile").read_text(), re.M).group(1)
+    assert jupyter_cache == "_build/.jupyter_cache"
+    assert cached and jupyter_cache in cached[0]["with"]["path"].split()
     runs = " ".join(s.get("run", "") for s in build)
     assert "make book REQUIREMENTS=binder/requirements.txt" in runs, "build as Binder does, with CPU PyTorch"
     assert any(s.get("uses", "").startswith("actions/upload-pages-artifact@") and s["with"]["path"] == "_build/html" for s in build)
