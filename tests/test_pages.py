@@ -45,7 +45,7 @@ from conftest import CHROMIUM, ROOT
 import mlmap
 
 # A common laptop screen, in sphinx-book-theme's desktop layout with both sidebars: the article is 752 px
-# wide and a code box 684 px, the 78 characters that test_book.CODE_BOX_CHARS allows a code line.
+# wide and a code box 684 px, about the 77 characters that test_book.CODE_BOX_CHARS allows a code line.
 # (The article is narrowest just past the 1200 px switch, 688 px, and widens up to 854 px from 1440 px.)
 VIEWPORT = {"width": 1280, "height": 900}
 # subpixel rounding and a 1px border are not a reader's problem
