@@ -11,6 +11,8 @@ A page fails, naming the page and the element, when it shows:
 - **log**: a log line of transformers, datasets, tqdm or Ray in a cell's output.
 - **builtin-doc**: a reference entry whose text is a built-in type's docstring (autodoc shows
   ``str.__doc__`` for a string constant that has no ``#:`` comment or text of its own).
+- **missing-value**: a table in a cell's output with a cell that reads ``NaN``, ``None``, ``<NA>`` or
+  ``NaT``: pandas' marker for "nothing here", which a reader cannot interpret (say ``-`` or why).
 
 **Scrolling on purpose.** An output that should scroll (a long log kept for the record, say) is
 allowed when its cell is tagged ``scroll-output`` (MyST-NB's tag: the cell's ``div`` gets the class
@@ -56,7 +58,7 @@ MATHJAX_CDN = re.compile(r"https://cdn\.jsdelivr\.net/npm/mathjax@[^/]+/(.*)")
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # overflow, scroll-tag, path, log, builtin-doc
+    kind: str  # overflow, scroll-tag, path, log, builtin-doc, missing-value
     where: str  # the element: "cell 7 output", "code block in 'Setup'", "mlmap.SEED"
     detail: str  # what is wrong, with the first characters of the text
 
@@ -150,7 +152,14 @@ COLLECT_JS = """
     if (own) own.querySelectorAll('dl.py').forEach(nested => nested.remove());
     return {name: dt ? (dt.id || clip(dt.textContent, 40)) : '?', text: own ? own.textContent : ''};
   });
-  return {overflow: Object.values(overflow), unexplained, outputs, blocks, entries, text: article.innerText};
+  // table cells of outputs that show pandas' missing-value markers
+  const missing = [...article.querySelectorAll('div.cell_output td')]
+    .filter(td => /^(NaN|nan|None|<NA>|NaT)$/.test(td.innerText.trim()))
+    .map(td => {
+      const row = td.closest('tr'), header = row && row.querySelector('th');
+      return {where: where(td), text: td.innerText.trim(), row: header ? clip(header.innerText, 30) : ''};
+    });
+  return {overflow: Object.values(overflow), unexplained, outputs, blocks, entries, missing, text: article.innerText};
 }
 """
 
@@ -258,6 +267,9 @@ def page_findings(page: Page, project_root: Path | None) -> list[Finding]:
     for output in data["outputs"]:
         for what, line in find_log_lines(output["text"]):
             findings.append(Finding("log", output["where"], f"{what}: \"{line[:80]}\""))
+    for cell in data["missing"]:
+        row = f" in row {cell['row']!r}" if cell["row"] else ""
+        findings.append(Finding("missing-value", cell["where"], f"a table cell shows {cell['text']!r}{row}"))
     for entry in data["entries"]:
         kind = builtin_docstring(entry["text"])
         if kind:
@@ -440,6 +452,8 @@ print(record)</pre></div>
   <span class="math" style="display: inline-flex; overflow-x: hidden; position: relative"><span>F = 2PR</span><span
   style="position: absolute; clip: rect(1px, 1px, 1px, 1px); white-space: nowrap">F equals two P R, and a long reading of it</span></span></p>
 <table style="width: 600px"><tr><td>wide table</td></tr></table>
+<div class="cell docutils container"><div class="cell_input"><pre>frame</pre></div>
+  <div class="cell_output"><table><tr><th>seconds</th><td>12</td><td>NaN</td><td>-</td></tr></table></div></div>
 <dl class="py data"><dt id="mlmap.SEED">mlmap.SEED</dt><dd><p>@INT_DOC@</p></dd></dl>
 <dl class="py data"><dt id="mlmap.BATCH">mlmap.BATCH</dt><dd><p>The batch size of every prediction.</p></dd></dl>
 </section></article></main></body></html>"""
@@ -462,7 +476,10 @@ def test_the_check_finds_each_kind_of_defect_on_a_tiny_page(browser_page):
         ("path", "cell 6 output"),
         ("overflow", 'table in "Tiny"'),
         ("builtin-doc", "mlmap.SEED"),
+        ("missing-value", "cell 7 output"),
     }, "\n".join(map(str, findings))
+    missing = next(f for f in findings if f.kind == "missing-value")
+    assert "'NaN'" in missing.detail and "'seconds'" in missing.detail
     wide = next(f for f in findings if f.where.startswith("cell 2 output"))
     assert "scrolls sideways" in wide.detail and "WIDE_OUTPUT" in wide.detail
     assert int(re.search(r"(\d+) px", wide.detail).group(1)) > 400  # 132 characters in a 400px box
