@@ -1,11 +1,12 @@
 """How mlmap fine-tunes, written once: the training recipe, the book's held-out split and its settings.
 
-:data:`RECIPE` is the training practice every fine-tuning path shares (the chapters through
-:func:`mlmap.fine_tune`, ``cv``, ``train``, ``screen`` and the simulations): a linear warm-up over
+:data:`RECIPE` is the training practice proposed for every fine-tuning path: a linear warm-up over
 the first 10% of the steps, bias-corrected AdamW with weight decay, gradients clipped at 1.0, no
 ``pos_weight`` (so probabilities stay those of the plain loss), and at least ``min_steps`` optimizer
 steps however small the training set (Mosbach et al. 2021, "On the stability of fine-tuning BERT";
-Zhang et al. 2021, "Revisiting few-sample BERT fine-tuning"). ``max_length`` stays a choice of
+Zhang et al. 2021, "Revisiting few-sample BERT fine-tuning"). Its values are not measured on this
+data yet (``results/cv/exploration.md``), so today only ``max_attempts`` is used, by
+:func:`mlmap.fine_tune`, ``cv`` and ``train``; the other paths keep their own settings. ``max_length`` stays a choice of
 each use. The binary and prediction chapters (and the benchmark) use :data:`BOOK_SETTINGS`, so they
 train and look up the same cached model.
 """
@@ -21,6 +22,15 @@ from sklearn.model_selection import train_test_split
 
 #: The one random seed of the book: splits, samples and training.
 SEED = 42
+
+
+def epochs_for_steps(n_train: int, batch_size: int, min_steps: int, min_epochs: int) -> int:
+    """Whole epochs over ``n_train`` documents: at least ``min_epochs``, and enough for ``min_steps``
+    optimizer steps in batches of ``batch_size``."""
+    if n_train < 1:
+        raise ValueError("no training documents")
+    steps_per_epoch = math.ceil(n_train / batch_size)
+    return max(min_epochs, math.ceil(min_steps / steps_per_epoch))
 
 
 @dataclass(frozen=True)
@@ -44,11 +54,8 @@ class TrainingRecipe:
 
     def epochs_for(self, n_train: int, batch_size: int | None = None, min_epochs: int | None = None) -> int:
         """Whole epochs over ``n_train`` documents that give at least ``min_steps`` optimizer steps."""
-        if n_train < 1:
-            raise ValueError("no training documents")
-        steps_per_epoch = math.ceil(n_train / (batch_size or self.batch_size))
-        floor = self.min_epochs if min_epochs is None else min_epochs
-        return max(floor, math.ceil(self.min_steps / steps_per_epoch))
+        return epochs_for_steps(n_train, batch_size or self.batch_size, self.min_steps,
+                                self.min_epochs if min_epochs is None else min_epochs)
 
     def training_args(self) -> dict[str, Any]:
         """The recipe's ``TrainingArguments`` fields (schedule length excluded: see :meth:`epochs_for`)."""
@@ -57,7 +64,7 @@ class TrainingRecipe:
                 "max_grad_norm": self.max_grad_norm, "adam_epsilon": 1e-8}
 
 
-#: The recipe every fine-tuning path uses (see the module docstring and ``results/cv/exploration.md``).
+#: The proposed recipe; only ``max_attempts`` is in use until it is measured (see the module docstring).
 RECIPE = TrainingRecipe()
 
 

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from .recipe import SEED
+from .recipe import SEED, epochs_for_steps
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,7 @@ class LoopSettings:
 
     def epochs_for(self, n_train: int) -> int:
         """Epochs for ``n_train`` labelled documents: ``epochs``, or more when that gives fewer than ``min_steps`` steps."""
-        steps_per_epoch = math.ceil(n_train / self.batch_size)
-        return max(self.epochs, math.ceil(self.min_steps / steps_per_epoch))
+        return epochs_for_steps(n_train, self.batch_size, self.min_steps, self.epochs)
 
 
 #: The settings of the committed simulations (``python -m mlmap simulate``).
