@@ -238,7 +238,7 @@ def select_minilm(runner: FoldRunner, inner_train: pd.DataFrame, inner_val: pd.D
     if not candidates:
         raise RuntimeError(f"{runner.target} fold {fold}: no learning rate of {list(space.learning_rates)} trained a "
                            "model that learned every label on the inner split (see the trials' \"learning\" records); "
-                           "change the search space or the recipe (mlmap.RECIPE)")
+                           "change the search space (mlmap.cv.SEARCH_SPACES)")
     candidates.sort(key=lambda c: (c[0]["epochs"], c[0]["learning_rate"]))  # ties go to fewer epochs
     return {**choose(candidates, label_matrix(inner_val)), "failed_trials": failed_trials, "trial_seconds": seconds}
 

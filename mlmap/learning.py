@@ -33,8 +33,8 @@ class DidNotLearnError(RuntimeError):
         super().__init__(
             f"the fine-tuned model did not learn {', '.join(self.labels)}: after {len(attempts)} attempt(s) "
             f"({tried}) its loss on the training documents stayed near that of predicting a constant. Try a lower "
-            "learning rate or more training steps (mlmap.RECIPE), more labelled documents of these labels, or "
-            "leave these labels out")
+            "learning rate or more training steps (learning_rate, num_train_epochs), more labelled documents of "
+            "these labels, or leave these labels out")
 
 
 @dataclass
