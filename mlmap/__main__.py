@@ -155,10 +155,9 @@ def _screen_description() -> str:
 
     from .simulation import LOOP_SETTINGS as s
 
-    most_relevant = int(s.max_train / (1 + s.irrelevant_per_relevant))
     paragraphs = [
         "Fine-tunes the pretrained model on a class-balanced sample of the documents screened so far (label 1 "
-        f"or 0; blank: not screened): every relevant one (up to {most_relevant}) and at most "
+        f"or 0; blank: not screened): every relevant one (up to {s.max_relevant}) and at most "
         f"{s.irrelevant_per_relevant:g} irrelevant ones per relevant one, {s.max_train} in all, drawn afresh each "
         "round, as in the simulations. It ranks the others by P(relevant), writes the next batch to read and the "
         "whole ranking, and prints the verdict of the stopping rule (Callaghan & Mueller-Hansen 2020): its first "

@@ -48,6 +48,12 @@ class LoopSettings:
     irrelevant_per_relevant: float = 3.0
     max_train: int = 600
 
+    @property
+    def max_relevant(self) -> int:
+        """The most relevant documents a round trains on: the share of ``max_train`` that leaves room for
+        ``irrelevant_per_relevant`` irrelevant ones each."""
+        return int(self.max_train / (1 + self.irrelevant_per_relevant))
+
     def next_batch(self, screened: int, total: int) -> int:
         """How many documents the next round screens."""
         return min(total - screened, max(self.min_batch, math.ceil(self.growth * screened)))
@@ -73,7 +79,7 @@ def training_sample(labels: np.ndarray, seed: int, settings: LoopSettings = LOOP
     labels = np.asarray(labels).astype(int)
     relevant, irrelevant = np.flatnonzero(labels == 1), np.flatnonzero(labels == 0)
     rng = np.random.default_rng(seed)
-    n_relevant = min(len(relevant), int(settings.max_train / (1 + settings.irrelevant_per_relevant)))
+    n_relevant = min(len(relevant), settings.max_relevant)
     n_irrelevant = min(len(irrelevant), settings.max_train - n_relevant,
                        math.ceil(settings.irrelevant_per_relevant * max(n_relevant, 1)))
     return np.sort(np.r_[rng.choice(relevant, n_relevant, replace=False), rng.choice(irrelevant, n_irrelevant, replace=False)])
