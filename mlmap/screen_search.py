@@ -1,14 +1,16 @@
 """Screening your own search: the next batch to read, and whether you may stop (``python -m mlmap screen``).
 
 Given a file of search results with a 0/1 label for the documents screened so far (blank for the
-rest), :func:`screen` fine-tunes the pretrained model on a class-balanced sample of the screened
-documents (every relevant one up to 150, at most 3 irrelevant ones per relevant one, 600 in all:
-:data:`~mlmap.LOOP_SETTINGS`), ranks the others by P(relevant), and applies the stopping rule of
-Callaghan & Müller-Hansen (2020) to the labels in the order they were screened. A round trains as a
-round of the simulations in ``results/screening`` does (:class:`~mlmap.simulation.FineTunedRanker`),
-so their results say what to expect of it. The ranking is cached under a key of everything that
-makes it, so asking again with the same labels is instant. The rule needs no model: its verdict is
-there even when no ranking can be made (:class:`NoRankingError`).
+rest), :func:`screen` ranks the unscreened documents and applies the stopping rule of Callaghan &
+Müller-Hansen (2020) to the labels in the order they were screened. The default ranker
+(``minilm_tfidf_svm``, :data:`~mlmap.screening.loop.DEFAULT_RANKER`) is the loop that saved the
+most work in the simulations of ``results/screening``: TF-IDF and frozen MiniLM embeddings (each
+text embedded once, cached by content), a linear SVM weighted as ASReview balances it; a round
+takes seconds once the embeddings are cached. ``fine_tuned`` fine-tunes the pretrained model every
+round instead (:class:`~mlmap.simulation.FineTunedRanker`: minutes a round, and it saved less
+work). The ranking is cached under a key of everything that makes it, so asking again with the
+same labels is instant. The rule needs no model: its verdict is there even when no ranking can be
+made (:class:`NoRankingError`).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from .documents import DocumentsError, document_texts, find_text_columns, is_mis
 from .paths import PROJECT_ROOT
 from .progress import show_progress, ticking
 from .recipe import SEED
+from .screening.loop import DEFAULT_RANKER, RankerSettings, features_for, fit_and_score
 from .simulation import LOOP_SETTINGS, FineTunedRanker, LoopSettings, training_sample
 
 #: Fewest relevant and irrelevant screened documents to train on: with fewer, a ranking means little.
@@ -36,20 +39,40 @@ VERDICT_WIDTH = 78
 #: The lowest recall the verdict's recall frontier tries.
 _LOWEST_RECALL = 0.005
 DEFAULT_SCREEN_CACHE = PROJECT_ROOT / ".cache" / "screen"
+#: The rankers ``screen`` offers: fixed-feature designs of :mod:`mlmap.screening.loop` by name, and
+#: ``fine_tuned`` (the pretrained model fine-tuned every round, :class:`~mlmap.simulation.FineTunedRanker`).
+SCREEN_RANKERS: dict[str, RankerSettings | None] = {
+    "minilm_tfidf_svm": DEFAULT_RANKER,
+    "tfidf_svm": DEFAULT_RANKER.with_(features="tfidf"),
+    "fine_tuned": None,
+}
+#: The ranker ``screen`` uses unless told otherwise: the one that saved the most work in the simulations.
+DEFAULT_SCREEN_RANKER = "minilm_tfidf_svm"
+#: Documents in the next batch unless told otherwise. On the development seed sets (full, 5% relevant),
+#: retraining the default ranker after every document gave WSS@95 0.320 and 0.471; every 10: the same;
+#: every 25: 0.315 and 0.465, within the seed sets' spread; every 50: 0.307, 0.437; every 100: 0.293, 0.417
+#: (results/screening/exploration.md). 25 keeps a round's reading worth a rerun of the command.
+DEFAULT_SCREEN_BATCH = 25
 
 
 @dataclass(frozen=True)
 class ScreenSettings:
-    """Fine-tuning and stopping-rule settings of a screening round.
+    """The ranker of a screening round, its settings, and the stopping rule's.
 
-    The training defaults are those of the simulated screening loop (:data:`mlmap.LOOP_SETTINGS`):
+    ``ranker`` names one of :data:`SCREEN_RANKERS`. A fixed-feature ranker (the default,
+    ``minilm_tfidf_svm``) embeds every document once with the pretrained encoder (its first
+    ``max_length`` tokens; cached by content) and fits a linear SVM on the screened documents, all
+    of them, weighted so that the irrelevant ones together count about a tenth of the relevant
+    ones. ``fine_tuned`` trains as the simulated fine-tuned loop did (:data:`mlmap.LOOP_SETTINGS`):
     from the pretrained model every round, on a class-balanced sample of the screened documents
     drawn afresh: every relevant one (up to a quarter of ``max_train``) and up to
     ``irrelevant_per_relevant`` irrelevant ones per relevant one (at most ``max_train`` in all), for
     ``epochs`` epochs or more when that gives fewer than ``min_steps`` steps, on the first
-    ``max_length`` tokens. The stopping rule asks for ``recall_target`` with ``confidence``.
+    ``max_length`` tokens; the other settings are its alone. The stopping rule asks for
+    ``recall_target`` with ``confidence``.
     """
 
+    ranker: str = DEFAULT_SCREEN_RANKER
     learning_rate: float = LOOP_SETTINGS.learning_rate
     epochs: int = LOOP_SETTINGS.epochs
     min_steps: int = LOOP_SETTINGS.min_steps
@@ -60,10 +83,43 @@ class ScreenSettings:
     recall_target: float = 0.95
     confidence: float = 0.95
 
+    def __post_init__(self) -> None:
+        if self.ranker not in SCREEN_RANKERS:
+            raise ValueError(f"unknown ranker {self.ranker!r}: choose {', '.join(SCREEN_RANKERS)}")
+
+    @property
+    def fine_tuned(self) -> bool:
+        """Whether the ranker fine-tunes the pretrained model every round."""
+        return SCREEN_RANKERS[self.ranker] is None
+
+    @property
+    def score_column(self) -> str:
+        """The ranking's score column: ``p_relevant`` (a probability) or ``svm_score`` (a distance: higher, read sooner)."""
+        return "p_relevant" if self.fine_tuned else "svm_score"
+
     def loop_settings(self) -> LoopSettings:
-        """The training part, as the simulation's :class:`~mlmap.LoopSettings`."""
+        """The training part of ``fine_tuned``, as the simulation's :class:`~mlmap.LoopSettings`."""
         names = {f.name for f in fields(LoopSettings)}
         return replace(LOOP_SETTINGS, **{k: v for k, v in asdict(self).items() if k in names})
+
+    def ranker_settings(self) -> RankerSettings:
+        """The design of a fixed-feature ranker, with this ``max_length`` for its embeddings."""
+        design = SCREEN_RANKERS[self.ranker]
+        if design is None:
+            raise ValueError(f"the ranker {self.ranker!r} fine-tunes: it has no fixed-feature design")
+        return design.with_(max_length=self.max_length)
+
+    def describe(self) -> str:
+        """What the ranker is, in a few words (for a report)."""
+        if self.fine_tuned:
+            s = self.loop_settings()
+            return (f"fine_tuned: the pretrained model fine-tuned afresh every round (learning rate {s.learning_rate:g}, "
+                    f"{s.epochs} epochs or at least {s.min_steps} steps, {s.max_length} tokens) on a class-balanced sample")
+        d = self.ranker_settings()
+        features = {"tfidf": "TF-IDF", "embeddings": "frozen embeddings",
+                    "both": f"TF-IDF and frozen embeddings (weight {d.embedding_weight:g}, {d.max_length} tokens)"}
+        return (f"{self.ranker}: {features[d.features]}, a linear SVM (C {d.c:g}) fitted on every screened document, "
+                f"balanced (ratio {d.balance_ratio:g})")
 
 
 @dataclass
@@ -138,7 +194,7 @@ class ScreeningResult:
     #: where the labels were read from, in words (see :func:`read_labels`)
     labels_from: str = ""
 
-    def next_batch(self, size: int = 100) -> pd.DataFrame:
+    def next_batch(self, size: int = DEFAULT_SCREEN_BATCH) -> pd.DataFrame:
         """The ``size`` documents to read next."""
         return self.ranking.head(size)
 
@@ -326,13 +382,15 @@ def screen(
     cache_dir: str | os.PathLike | None = None,
     progress: bool | None = None,
 ) -> ScreeningResult:
-    """One round of screening: train on the screened documents, rank the rest, and the stopping rule's verdict.
+    """One round of screening: fit a ranker on the screened documents, rank the rest, and the stopping rule's verdict.
 
     ``documents`` is a DataFrame or a file in any format ``predict`` reads, with a ``label`` column
     (1 relevant, 0 irrelevant, blank not screened yet; without ``label``, ASReview LAB's labels are
     read too, see :func:`read_labels`) and optionally an ``order`` column (the place of each screened
-    document in the screening order: 1, 2, 3, ...; without it, file order). The model trains on a
-    class-balanced sample of the screened documents (see :class:`ScreenSettings`).
+    document in the screening order: 1, 2, 3, ...; without it, file order). ``settings.ranker``
+    chooses the ranker (see :class:`ScreenSettings`); the ranking's score column is
+    ``settings.score_column``. Embeddings and rankings are cached in ``cache_dir`` (default
+    ``.cache/screen`` in the project).
 
     Raises :class:`NoRankingError`, which holds the verdict, when the labels allow a verdict but no
     ranking: every document screened, or too few of one class to learn from.
@@ -357,7 +415,13 @@ def screen(
     rest = np.flatnonzero(~screened)
     ranked = rest[has_text[rest]]
     model_name = resolve_model(model_name)
-    key = fingerprint(model=model_name, settings=asdict(settings.loop_settings()), seed=seed,
+    if settings.fine_tuned:
+        made_by = {"ranker": settings.ranker, "settings": asdict(settings.loop_settings())}
+    else:
+        made_by = {"ranker": settings.ranker, "settings": asdict(settings.ranker_settings()),
+                   # TF-IDF's vocabulary comes from every document: the unscreened ones make the ranking too
+                   "corpus": frame_hash(pd.DataFrame({"text": texts.iloc[np.flatnonzero(has_text)], "labels": 0}))}
+    key = fingerprint(model=model_name, seed=seed, **made_by,
                       train=frame_hash(pd.DataFrame({"text": texts.iloc[trained], "labels": labels.iloc[trained]})),
                       rank=frame_hash(pd.DataFrame({"text": texts.iloc[ranked], "labels": 0})))
     saved = Path(cache_dir) / "rankings" / f"{key}.npy"
@@ -366,23 +430,51 @@ def screen(
         scores = np.load(saved)
     else:
         train_labels = labels.iloc[trained].to_numpy(dtype=int)
-        # said as it is: the model learns from a class-balanced sample, not from every screened document
-        sample = train_labels[training_sample(train_labels, seed, settings.loop_settings())]
-        doing = (f"fine-tuning on {len(sample):,} of the {len(trained):,} screened ({int(sample.sum()):,} relevant), "
-                 f"ranking {len(ranked):,}")
-        ranker = FineTunedRanker(model_name, settings.loop_settings(), output_dir=str(Path(cache_dir) / "trainer"))
-        with ticking(doing, show_progress(progress)):
-            scores = ranker(texts.iloc[trained].tolist(), train_labels, texts.iloc[ranked].tolist(), seed)
+        if settings.fine_tuned:
+            scores = _fine_tuned_scores(texts, trained, train_labels, ranked, settings, model_name, seed, cache_dir,
+                                        show_progress(progress))
+        else:
+            scores = _fixed_feature_scores(texts, has_text, trained, train_labels, ranked, settings, model_name, seed,
+                                           cache_dir, show_progress(progress))
         saved.parent.mkdir(parents=True, exist_ok=True)
         tmp = saved.with_name(f"{saved.stem}.{os.getpid()}.tmp.npy")
         np.save(tmp, scores)
         os.replace(tmp, saved)
-    proba = pd.Series(np.nan, index=frame.index[rest])
-    proba[frame.index[ranked]] = scores
+    score = pd.Series(np.nan, index=frame.index[rest])
+    score[frame.index[ranked]] = scores
     ranking = frame.iloc[rest].copy()
-    ranking["p_relevant"] = proba.round(6)
+    ranking[settings.score_column] = score.round(6)
     # documents without text cannot be ranked: they go last, to be read by hand
-    ranking = ranking.sort_values("p_relevant", ascending=False, na_position="last", kind="stable")
+    ranking = ranking.sort_values(settings.score_column, ascending=False, na_position="last", kind="stable")
     ranking["rank"] = np.arange(1, len(ranking) + 1)
     return ScreeningResult(ranking, verdict, settings, cached, time.perf_counter() - started, labels_from)
 
+
+
+def _fine_tuned_scores(texts: pd.Series, trained: np.ndarray, train_labels: np.ndarray, ranked: np.ndarray,
+                       settings: ScreenSettings, model_name: str, seed: int, cache_dir: str | os.PathLike,
+                       progress: bool) -> np.ndarray:
+    """P(relevant) of the ``ranked`` documents from the pretrained model fine-tuned on the ``trained`` ones."""
+    # said as it is: the model learns from a class-balanced sample, not from every screened document
+    sample = train_labels[training_sample(train_labels, seed, settings.loop_settings())]
+    doing = (f"fine-tuning on {len(sample):,} of the {len(trained):,} screened ({int(sample.sum()):,} relevant), "
+             f"ranking {len(ranked):,}")
+    ranker = FineTunedRanker(model_name, settings.loop_settings(), output_dir=str(Path(cache_dir) / "trainer"))
+    with ticking(doing, progress):
+        return ranker(texts.iloc[trained].tolist(), train_labels, texts.iloc[ranked].tolist(), seed)
+
+
+def _fixed_feature_scores(texts: pd.Series, has_text: np.ndarray, trained: np.ndarray, train_labels: np.ndarray,
+                          ranked: np.ndarray, settings: ScreenSettings, model_name: str, seed: int,
+                          cache_dir: str | os.PathLike, progress: bool) -> np.ndarray:
+    """SVM scores of the ``ranked`` documents from the fixed-feature ranker fitted on the ``trained`` ones."""
+    design = settings.ranker_settings()
+    with_text = np.flatnonzero(has_text)
+    row = {int(position): k for k, position in enumerate(with_text)}  # a document's row among those with text
+    doing = (f"features of {len(with_text):,} documents (embeddings cached after the first time), "
+             f"fitting on {len(trained):,} screened, ranking {len(ranked):,}")
+    with ticking(doing, progress):
+        features = features_for(texts.iloc[with_text].tolist(), design, model_name,
+                                cache_dir=Path(cache_dir) / "embeddings")
+        return fit_and_score(features, np.array([row[int(i)] for i in trained], dtype=int), train_labels,
+                             np.array([row[int(i)] for i in ranked], dtype=int), design, seed)

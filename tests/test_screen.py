@@ -17,7 +17,12 @@ from mlmap.screen_search import screening_state, stopping_verdict
 
 WORDS = "emissions trading building standard subsidy forest transport label energy market".split()
 # enough steps for the tiny model to learn: screen refuses a model that did not (mlmap.learning)
-TINY = mlmap.ScreenSettings(learning_rate=1e-2, epochs=15, min_steps=30, max_length=32, batch_size=8)
+TINY_FINE_TUNED = mlmap.ScreenSettings(ranker="fine_tuned", learning_rate=1e-2, epochs=15, min_steps=30, max_length=32,
+                                       batch_size=8)
+# the default ranker: the tiny encoder's embeddings and TF-IDF, an SVM
+TINY_FIXED = mlmap.ScreenSettings(max_length=32)
+# the command's options for each: the default ranker takes no fine-tuning options
+TINY_ARGS = ["--max-length", "32"]
 
 
 def _search(n: int = 40, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -97,7 +102,8 @@ def test_the_command_writes_nothing_for_bad_input(tmp_path, case, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["search.csv"]
 
 
-def test_three_rounds_verdict_from_the_right_prefix_and_cached_rerun(tiny_encoder_dir, tmp_path):
+@pytest.mark.parametrize("settings", [TINY_FIXED, TINY_FINE_TUNED], ids=["minilm_tfidf_svm", "fine_tuned"])
+def test_three_rounds_verdict_from_the_right_prefix_and_cached_rerun(tiny_encoder_dir, tmp_path, settings):
     frame, truth = _search(48)
     frame["order"] = ""
     # a first sample screened by hand, in a shuffled order that differs from file order
@@ -110,19 +116,22 @@ def test_three_rounds_verdict_from_the_right_prefix_and_cached_rerun(tiny_encode
         for place, i in enumerate(revealed, start=1):
             frame.loc[i, "label"] = str(truth[i])
             frame.loc[i, "order"] = str(place)
-        result = mlmap.screen(frame, order="order", settings=TINY, model_name=tiny_encoder_dir, cache_dir=tmp_path / "cache",
-                              progress=False)
+        result = mlmap.screen(frame, order="order", settings=settings, model_name=tiny_encoder_dir,
+                              cache_dir=tmp_path / "cache", progress=False)
         in_order = truth[revealed]
         assert result.verdict.screened == len(revealed) == round_number * 6 + 12
         assert result.verdict.p_value == pytest.approx(calculate_h0(in_order, N=48, recall_target=0.95))
         assert result.verdict.since_last_relevant == len(in_order) - 1 - int(np.flatnonzero(in_order)[-1])
         assert set(result.ranking.index).isdisjoint(revealed) and len(result.ranking) == 48 - len(revealed)
         assert result.ranking["rank"].tolist() == list(range(1, len(result.ranking) + 1))
-        assert result.ranking["p_relevant"].is_monotonic_decreasing and not result.cached
+        score = settings.score_column
+        assert result.ranking[score].is_monotonic_decreasing and not result.cached
+        if round_number == 0:  # the ranker learned: the relevant documents (they mention a carbon tax) come first
+            assert truth[result.next_batch(6).index].mean() > truth[result.ranking.index].mean()
         revealed += list(result.next_batch(6).index)
-    again = mlmap.screen(frame.assign(label=frame["label"]), order="order", settings=TINY, model_name=tiny_encoder_dir,
+    again = mlmap.screen(frame.assign(label=frame["label"]), order="order", settings=settings, model_name=tiny_encoder_dir,
                          cache_dir=tmp_path / "cache", progress=False)
-    assert again.cached and again.ranking["p_relevant"].tolist() == result.ranking["p_relevant"].tolist()
+    assert again.cached and again.ranking[score].tolist() == result.ranking[score].tolist()
 
 
 def _write(frame: pd.DataFrame, path: Path) -> str:
@@ -161,7 +170,7 @@ def test_the_command_round_trips_each_format(tiny_encoder_dir, tmp_path, source,
     label = _write(frame, tmp_path / f"search{source}")
     out = tmp_path / f"next{target}"
     assert main(["screen", str(tmp_path / f"search{source}"), "-o", str(out), "--label", label, "--batch", "5",
-                 "--model", tiny_encoder_dir, "--epochs", "15", "--max-length", "32", "--learning-rate", "1e-2"]) == 0
+                 "--model", tiny_encoder_dir, *TINY_ARGS]) == 0
     printed = capsys.readouterr().out
     assert "15 of 30 documents are screened" in printed and "p-value" in printed
     batch, ranking = read_documents(out), read_documents(tmp_path / f"next-ranking{target}")
@@ -171,10 +180,10 @@ def test_the_command_round_trips_each_format(tiny_encoder_dir, tmp_path, source,
     if target == ".csv":
         # CSV cells read back as their text
         assert ranking["rank"].astype(int).tolist() == list(range(1, 16))
-        assert ranking["p_relevant"].astype(float).is_monotonic_decreasing
+        assert ranking["svm_score"].astype(float).is_monotonic_decreasing
         assert batch["id"].tolist() == ids[:5]
     else:
-        assert all(any(n.startswith("p_relevant: ") for n in notes) for notes in ranking["notes"])
+        assert all(any(n.startswith("svm_score: ") for n in notes) for notes in ranking["notes"])
 
 
 def _labelled_search(tmp_path: Path) -> Path:
@@ -350,7 +359,8 @@ def test_when_the_rule_says_stop_the_command_says_so_first(tiny_encoder_dir, tmp
     for place, i in enumerate(order, start=1):
         frame.loc[i, "label"], frame.loc[i, "order"] = str(truth[i]), str(place)
     code, out, err = run(frame, "--order", "order", "--recall-target", "0.8", "--batch", "4", "--model",
-                         tiny_encoder_dir, "--epochs", "15", "--max-length", "32", "--learning-rate", "1e-2")
+                         tiny_encoder_dir, "--ranker", "fine_tuned", "--epochs", "15", "--max-length", "32",
+                         "--learning-rate", "1e-2")
     assert code == 0
     assert out[0] == "You may stop: recall is at least 80%, with 95% confidence."
     assert not any("may stop" in line or "Keep screening" in line for line in out[1:])
@@ -379,8 +389,7 @@ def test_asreview_ris_export_is_read_from_its_n1_notes(tiny_encoder_dir, tmp_pat
         records.append(f"TY  - JOUR\nID  - {r.id}\nTI  - {r.title}\nAB  - {r.abstract}\n"
                        + "".join(f"N1  - {n}\n" for n in notes) + "ER  - \n\n")
     (tmp_path / "asreview.ris").write_text("".join(records))
-    code, out, err = run(None, "--batch", "5", "--model", tiny_encoder_dir, "--epochs", "15", "--max-length", "32",
-                         "--learning-rate", "1e-2", name="asreview.ris")
+    code, out, err = run(None, "--batch", "5", "--model", tiny_encoder_dir, *TINY_ARGS, name="asreview.ris")
     assert code == 0, err
     assert "labels: ASReview LAB's N1 notes" in err
     relevant = sum(labelled.values())
@@ -396,7 +405,7 @@ def test_asreview_csv_export_is_read_from_its_included_column(tiny_encoder_dir, 
     for i, value in labelled.items():
         frame.loc[i, "included"] = str(value)
     frame["asreview_ranking"] = np.arange(1, len(frame) + 1)
-    code, out, err = run(frame, "--batch", "5", "--model", tiny_encoder_dir, "--epochs", "15", "--max-length", "32", "--learning-rate", "1e-2")
+    code, out, err = run(frame, "--batch", "5", "--model", tiny_encoder_dir, *TINY_ARGS)
     assert code == 0, err
     assert "labels: ASReview LAB's column 'included'" in err
     assert f"15 of 30 documents are screened; {sum(labelled.values())} are relevant." in out
@@ -432,7 +441,7 @@ def test_a_round_shows_what_it_does_while_it_works(tiny_encoder_dir, tmp_path, c
     frame, truth = _search(40)
     for i in range(20):
         frame.loc[i, "label"] = str(truth[i])
-    settings = mlmap.ScreenSettings(**{**TINY.__dict__, "irrelevant_per_relevant": 1.0})
+    settings = mlmap.ScreenSettings(**{**TINY_FINE_TUNED.__dict__, "irrelevant_per_relevant": 1.0})
     mlmap.screen(frame, settings=settings, model_name=tiny_encoder_dir, cache_dir=tmp_path / "cache", progress=True)
     captured = capsys.readouterr()
     # the sample it learns from, not "all documents screened so far"; on stderr, so that piped output stays clean
@@ -440,6 +449,51 @@ def test_a_round_shows_what_it_does_while_it_works(tiny_encoder_dir, tmp_path, c
     again = mlmap.screen(frame, settings=settings, model_name=tiny_encoder_dir, cache_dir=tmp_path / "cache",
                          progress=True)
     assert again.cached and capsys.readouterr().err == ""
+
+
+def test_the_default_ranker_says_what_it_does_and_embeds_each_text_once(tiny_encoder_dir, tmp_path, capsys):
+    frame, truth = _search(40)
+    for i in range(20):
+        frame.loc[i, "label"] = str(truth[i])
+    first = mlmap.screen(frame, settings=TINY_FIXED, model_name=tiny_encoder_dir, cache_dir=tmp_path / "cache",
+                         progress=True)
+    assert "features of 40 documents (embeddings cached after the first time), fitting on 20 screened, ranking 20: " \
+        in capsys.readouterr().err
+    assert first.settings.score_column == "svm_score" and "p_relevant" not in first.ranking
+    # new labels, same corpus: the cached embeddings serve (nothing to embed), the same texts give the same rows
+    frame.loc[20, "label"] = str(truth[20])
+    calls = []
+    from mlmap import baselines
+
+    real = baselines.sentence_embeddings
+
+    def counted(texts, *args, **kwargs):
+        calls.append(len(texts))
+        return real(texts, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(baselines, "sentence_embeddings", counted)
+        second = mlmap.screen(frame, settings=TINY_FIXED, model_name=tiny_encoder_dir, cache_dir=tmp_path / "cache",
+                              progress=False)
+        # a new document is embedded alone
+        third = mlmap.screen(pd.concat([frame, _search(41, seed=5)[0].tail(1)], ignore_index=True),
+                             settings=TINY_FIXED, model_name=tiny_encoder_dir, cache_dir=tmp_path / "cache",
+                             progress=False)
+    assert len(third.ranking) == 20
+    assert calls == [1] and not second.cached and len(second.ranking) == 19
+
+
+def test_fine_tuning_options_need_the_fine_tuned_ranker(tmp_path, capsys):
+    frame, truth = _search(30)
+    for i in range(12):
+        frame.loc[i, "label"] = str(truth[i])
+    frame.to_csv(tmp_path / "search.csv", index=False)
+    assert main(["screen", str(tmp_path / "search.csv"), "-o", str(tmp_path / "next.csv"), "--epochs", "3"]) == 1
+    assert "--epochs set(s) how the fine_tuned ranker trains; the minilm_tfidf_svm ranker does not fine-tune" \
+        in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["search.csv"]
+    with pytest.raises(ValueError, match="unknown ranker 'svm': choose minilm_tfidf_svm, tfidf_svm, fine_tuned"):
+        mlmap.ScreenSettings(ranker="svm")
 
 
 def test_ticking_redraws_the_time_taken_and_is_quiet_when_told(capsys):

@@ -100,11 +100,13 @@ def combined(tfidf: sparse.spmatrix, embeddings: np.ndarray, embedding_weight: f
 
 def corpus_features(texts: Sequence[str], kind: str, embedding_weight: float = 1.0, min_df: int = 1,
                     model_name: str | None = None, max_length: int = EMBEDDING_MAX_LENGTH,
-                    embed: Embedder | None = None, centre: bool = False) -> sparse.csr_matrix | np.ndarray:
-    """The feature matrix of a corpus: ``kind`` is ``tfidf``, ``embeddings`` or ``both``; ``centre`` the embeddings (:func:`centred`)."""
+                    embed: Embedder | None = None, centre: bool = False,
+                    cache_dir: str | os.PathLike | None = None) -> sparse.csr_matrix | np.ndarray:
+    """The feature matrix of a corpus: ``kind`` is ``tfidf``, ``embeddings`` or ``both``; ``centre`` the embeddings
+    (:func:`centred`); embeddings are cached in ``cache_dir`` (default :data:`EMBEDDING_CACHE_DIR`)."""
     if kind == "tfidf":
         return tfidf_matrix(texts, min_df=min_df)
-    vectors = cached_embeddings(texts, model_name, max_length, embed=embed)
+    vectors = cached_embeddings(texts, model_name, max_length, cache_dir=cache_dir, embed=embed)
     if centre:
         vectors = centred(vectors)
     if kind == "embeddings":

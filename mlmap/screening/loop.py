@@ -8,6 +8,7 @@ instead of a fixed step: the ablation of per-document retraining.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -59,10 +60,10 @@ class RankerSettings:
 
 
 def features_for(texts: Sequence[str], settings: RankerSettings, model_name: str | None = None,
-                 embed: Embedder | None = None) -> Any:
+                 embed: Embedder | None = None, cache_dir: str | os.PathLike | None = None) -> Any:
     """The corpus's feature matrix for ``settings`` (computed once, reused for every retraining)."""
     return corpus_features(texts, settings.features, settings.embedding_weight, settings.min_df, model_name,
-                           settings.max_length, embed=embed, centre=settings.centre)
+                           settings.max_length, embed=embed, centre=settings.centre, cache_dir=cache_dir)
 
 
 ClassifierFactory = Callable[[RankerSettings, int], Classifier]
@@ -70,6 +71,16 @@ ClassifierFactory = Callable[[RankerSettings, int], Classifier]
 
 def default_classifier(settings: RankerSettings, seed: int) -> Classifier:
     return make_classifier(settings.classifier, settings.c, seed)
+
+
+def fit_and_score(features: Any, train: np.ndarray, labels: np.ndarray, rest: np.ndarray, settings: RankerSettings,
+                  seed: int = 0, new_classifier: ClassifierFactory = default_classifier) -> np.ndarray:
+    """One retraining: a classifier fitted on the ``train`` rows with their ``labels`` (balanced as ``settings`` say)
+    scores the ``rest`` rows (higher = screen sooner)."""
+    labels = np.asarray(labels).astype(int)
+    classifier = new_classifier(settings, seed)
+    classifier.fit(features[train], labels, sample_weight=settings.weights(labels))
+    return classifier.scores(features[rest])
 
 
 def simulate_order(features: Any, labels: np.ndarray, seed_positions: Sequence[int], settings: RankerSettings,
@@ -98,10 +109,9 @@ def simulate_order(features: Any, labels: np.ndarray, seed_positions: Sequence[i
             order += [int(i) for i in ranking if not screened[i]]
             break
         rest = np.flatnonzero(~screened)
-        classifier = new_classifier(settings, seed + fits)
-        classifier.fit(features[train], revealed, sample_weight=settings.weights(revealed))
+        scores = fit_and_score(features, train, revealed, rest, settings, seed + fits, new_classifier)
         fits += 1
-        ranking = max_query(classifier.scores(features[rest]), rest, len(rest))
+        ranking = max_query(scores, rest, len(rest))
         batch = ranking[: settings.batch(len(order), total)]
         order += [int(i) for i in batch]
         screened[batch] = True
@@ -121,5 +131,7 @@ RANKER_MODELS: dict[str, RankerSettings] = {
     "minilm_tfidf_svm": DEFAULT_RANKER,
     "minilm_tfidf_svm_no_minilm": DEFAULT_RANKER.with_(features="tfidf"),
     "minilm_tfidf_svm_screen_batches": DEFAULT_RANKER.with_(schedule="screen"),
+    # retrained after every 25 documents: the batch `python -m mlmap screen` hands a reviewer by default
+    "minilm_tfidf_svm_batch25": DEFAULT_RANKER.with_(step=25),
     "minilm_tfidf_svm_unbalanced": DEFAULT_RANKER.with_(balance_ratio=None),
 }
