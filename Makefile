@@ -92,6 +92,7 @@ serve: book thebe-js mathjax-js
 bench: setup data
 	$(BIN)/python benchmarks/bench_training.py
 	$(BIN)/python benchmarks/bench_predict_scale.py
+	$(BIN)/python benchmarks/bench_screen.py
 
 # `python -m mlmap predict` on 50,000 resampled real abstracts, in a fresh process: docs/s and memory
 bench-corpus: setup data
@@ -107,10 +108,14 @@ CV_PRECISION ?= fp32
 cv: setup data
 	MLMAP_PRECISION=$(CV_PRECISION) $(BIN)/python -m mlmap cv --target all --out $(CV_OUT) --compare-with results/cv
 
-# the screening simulations behind book/screening.md (results/screening/, committed): every run is saved
-# after each round, so an interrupted run continues where it stopped when rerun
+# the screening simulations behind book/stopping.md (results/screening/, committed): every run is saved
+# after each round (a fixed-feature ranker's run, a minute or two, as a whole), so an interrupted run
+# continues where it stopped when rerun, and finished runs are skipped; then the summary of the new runs
+RANKERS := minilm_tfidf_svm,minilm_tfidf_svm_batch25,minilm_tfidf_svm_no_minilm,minilm_tfidf_svm_screen_batches,minilm_tfidf_svm_unbalanced
 simulate: setup data
-	$(BIN)/python -m mlmap simulate --variant all
+	$(BIN)/python -m mlmap simulate --variant all --models minilm,tfidf,$(RANKERS) --no-summary
+	$(BIN)/python -m mlmap simulate --variant low2 --models tfidf,$(RANKERS) --no-summary
+	$(BIN)/python -m mlmap simulate --summary-only --reuse-summary
 
 # ASReview's default model on the same variants and seed sets, in its own environment (it needs pandas<3);
 # reads the seed sets that `make simulate` (or `python -m mlmap simulate --models tfidf`) wrote
@@ -122,7 +127,7 @@ $(ASREVIEW_STAMP): scripts/asreview/requirements.txt
 
 asreview-sim: setup data $(ASREVIEW_STAMP)
 	.venv-asreview/bin/python scripts/asreview/simulate.py
-	$(BIN)/python -m mlmap simulate --summary-only
+	$(BIN)/python -m mlmap simulate --summary-only --reuse-summary
 
 clean:
 	rm -rf _build .cache

@@ -129,7 +129,7 @@ def _screen(args: argparse.Namespace) -> int:
     print(textwrap.fill(f"ranker: {settings.describe()}", 78, subsequent_indent="  "), file=sys.stderr, flush=True)
     try:
         result = screen(frame, label=args.label, order=args.order, settings=settings, model_name=args.model,
-                        title_column=args.title_column, abstract_column=args.abstract_column)
+                        title_column=args.title_column, abstract_column=args.abstract_column, cache_dir=args.cache_dir)
     except NoRankingError as no_ranking:
         # the verdict needs no model: print it whenever the labels allow, then why there is no ranking
         print(no_ranking.verdict)
@@ -314,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="fine_tuned only: default 1e-4, as in the simulations (mlmap.LOOP_SETTINGS)")
     screen.add_argument("--epochs", type=int, help="fine_tuned only: default 2 (more when there are few screened documents)")
     screen.add_argument("--max-length", type=int, help="tokens per document the model reads (default 256)")
+    screen.add_argument("--cache-dir", metavar="DIR",
+                        help="where embeddings and rankings are cached (default .cache/screen in the project)")
     screen.add_argument("--recall-target", type=float, default=0.95, help="the stopping rule's recall target (default 0.95)")
     screen.add_argument("--confidence", type=float, default=0.95, help="the stopping rule's confidence (default 0.95)")
     _text_column_options(screen)

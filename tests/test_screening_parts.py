@@ -171,3 +171,14 @@ def test_summary_reuses_rows_only_of_runs_older_than_it(tmp_path):
     again = simulation_runs.write_summary(tmp_path, df, reuse=True)
     assert again["docs_for_95_recall"].tolist() == [-1, first["docs_for_95_recall"].iloc[1]]
     pd.testing.assert_frame_equal(simulation_runs.write_summary(tmp_path, df), first)
+
+
+def test_embeddings_batched_by_length_come_back_in_the_texts_order(tiny_encoder_dir):
+    from mlmap.baselines import sentence_embeddings
+
+    # lengths out of order, so that sorting by length reorders them
+    texts = ["carbon tax " * 9, "a", "emissions trading scheme", "forest " * 20, "b c", "subsidy for buildings"]
+    together = sentence_embeddings(texts, tiny_encoder_dir, batch_size=2, max_length=32)
+    alone = np.concatenate([sentence_embeddings([t], tiny_encoder_dir, max_length=32) for t in texts])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+    assert sentence_embeddings([], tiny_encoder_dir).shape[0] == 0
