@@ -42,8 +42,8 @@ stale-chapters:
 	@mkdir -p .cache; now=$$(find results mlmap requirements.txt -type f ! -path '*/__pycache__/*' -print0 \
 	  | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64); \
 	if [ -d $(JUPYTER_CACHE) ] && [ "$$(cat $(RESULTS_STAMP) 2>/dev/null)" != "$$now" ]; then \
-	  echo "results/, mlmap/ or requirements.txt changed since the last build: every chapter executes again"; \
-	  rm -rf $(JUPYTER_CACHE); fi; \
+	  echo "results/, mlmap/ or requirements.txt changed since the last build: every chapter is read and executed again"; \
+	  rm -rf $(JUPYTER_CACHE) _build/.doctrees; fi; \
 	echo "$$now" > $(RESULTS_STAMP)
 
 # everything: unit tests, the book build (the tests build it as `make book` does), the page check of

@@ -46,3 +46,29 @@ def test_repository_url_is_set_in_one_place():
                  and not f.endswith((".png", ".feather")) and url in (ROOT / f).read_text(errors="ignore")]
     assert not elsewhere, f"{url} is written in {elsewhere} too; the buttons and docs should take it from _config.yml"
     assert "repository.url" in (ROOT / "README.md").read_text(), "the README should say where to change it"
+
+
+def test_a_changed_package_makes_every_chapter_execute_again(tmp_path):
+    """`make stale-chapters` after mlmap/ changed: the execution cache and Sphinx's doctrees both go, so that
+    Sphinx reads (and myst-nb executes) every chapter, not only the ones whose text changed."""
+    import shutil
+    import subprocess
+
+    shutil.copy(ROOT / "Makefile", tmp_path / "Makefile")
+    for folder in ("results", "mlmap", "_build/.jupyter_cache", "_build/.doctrees", "_build/html"):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "requirements.txt").write_text("x==1\n")
+    (tmp_path / "mlmap" / "a.py").write_text("A = 1\n")
+
+    def stale() -> None:
+        subprocess.run(["make", "-s", "stale-chapters"], cwd=tmp_path, check=True, capture_output=True)
+
+    stale()  # records the stamp; a first build has nothing to compare with
+    (tmp_path / "_build/.jupyter_cache").mkdir(exist_ok=True)
+    (tmp_path / "_build/.doctrees").mkdir(exist_ok=True)
+    stale()  # nothing changed: both kept
+    assert (tmp_path / "_build/.jupyter_cache").is_dir() and (tmp_path / "_build/.doctrees").is_dir()
+    (tmp_path / "mlmap" / "a.py").write_text("A = 2\n")
+    stale()
+    assert not (tmp_path / "_build/.jupyter_cache").exists() and not (tmp_path / "_build/.doctrees").exists()
+    assert (tmp_path / "_build/html").is_dir()
