@@ -234,6 +234,12 @@ def test_committed_simulations_start_from_their_seed_sets_and_summaries_recomput
     for model in ("tfidf", simulation_runs.ASREVIEW_MODEL):
         counts = summary[summary["model"] == model].groupby("variant").size().to_dict()
         assert {v: counts.get(v) for v in simulation_runs.DEFAULT_VARIANTS} == {"full": 5, "low_prevalence": 5}
+    # the chapter's comparison: the fixed-feature ranker, its ablations, ASReview and TF-IDF on every variant
+    from mlmap.screening.loop import RANKER_MODELS
+
+    for model in (*RANKER_MODELS, "tfidf", simulation_runs.ASREVIEW_MODEL):
+        counts = summary[summary["model"] == model].groupby("variant").size().to_dict()
+        assert counts == {"full": 5, "low_prevalence": 5, "low2": 10}, model
     orders = simulation_runs.load_orders(results, df)
     assert len(orders) == len(summary)
     for _, run in orders.iterrows():
