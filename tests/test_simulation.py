@@ -244,10 +244,14 @@ def test_committed_simulations_start_from_their_seed_sets_and_summaries_recomput
     assert len(orders) == len(summary)
     for _, run in orders.iterrows():
         row = summary.query("variant == @run.variant and model == @run.model and seed_set == @run.seed_set").iloc[0]
-        recomputed = simulation_runs.summarise_order(run["labels"])
-        assert recomputed["docs_for_95_recall"] == row["docs_for_95_recall"] and recomputed["stop_at"] == row["stop_at"]
-        assert recomputed["wss95"] == pytest.approx(row["wss95"], abs=1e-6)
-        assert recomputed["recall_at_stop"] == pytest.approx(row["recall_at_stop"], abs=1e-6)
+        scores = -np.arange(len(run["labels"]))  # already in screening order
+        assert mlmap.documents_for_recall(run["labels"], scores, 0.95) == row["docs_for_95_recall"]
+        assert mlmap.wss(run["labels"], scores, 0.95) == pytest.approx(row["wss95"], abs=1e-6)
+        # the stopping rule costs seconds a run (a p-value for every prefix): the first seed set of each model
+        if run["seed_set"] == 0:
+            recomputed = simulation_runs.summarise_order(run["labels"])
+            assert recomputed["stop_at"] == row["stop_at"]
+            assert recomputed["recall_at_stop"] == pytest.approx(row["recall_at_stop"], abs=1e-6)
     for path in (results / "runs").glob("*.json"):
         run = json.loads(path.read_text())
         seeds = sets.query("variant == @run['variant'] and seed_set == @run['seed_set']")["id"].tolist()
