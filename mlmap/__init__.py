@@ -59,7 +59,15 @@ from .ray_predict import predict_file_with_ray
 from .learning import DidNotLearnError, LearningCheck, check_learning
 from .recipe import BOOK_SETTINGS, RECIPE, SEED, FineTuneSettings, TrainingRecipe, screening_split
 from .saved_models import ModelFolderError, SavedClassifier, load_saved_classifier, save_classifier
-from .screen_search import ScreeningResult, ScreenSettings, StoppingVerdict, screen, stopping_verdict
+from .screen_search import (
+    DEFAULT_SCREEN_BATCH,
+    DEFAULT_SCREEN_RANKER,
+    ScreeningResult,
+    ScreenSettings,
+    StoppingVerdict,
+    screen,
+    stopping_verdict,
+)
 from .screening import (
     bootstrap_recall_interval,
     documents_for_recall,
@@ -81,6 +89,8 @@ __all__ = [
     "BOOK_SETTINGS",
     "DEFAULT_CACHE_DIR",
     "DEFAULT_DATA_SOURCE",
+    "DEFAULT_SCREEN_BATCH",
+    "DEFAULT_SCREEN_RANKER",
     "LABELS_SHA256",
     "LOOP_SETTINGS",
     "MULTILABEL_PROBLEM",
