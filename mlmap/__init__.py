@@ -12,12 +12,14 @@ module per job:
 - ``learning``: did a fine-tuned model learn (each label against the best constant)
 - ``folds``: stratified fold assignments;                 ``baselines``: TF-IDF and frozen embeddings
 - ``targets``: the map's three targets;                   ``cv``: nested cross-validation (``python -m mlmap cv``)
-- ``cv_results``: a run's files, scores and record;       ``screening``: WSS, RRF; the loop's parts (features, balancer, classifier, query)
-- ``simulation``: the screening loop, a model retrained;  ``simulation_runs``: the committed simulations (``python -m mlmap simulate``)
-- ``stopping``: when a reviewer may stop screening;        ``documents``: CSV, Parquet, Feather, RIS, OpenAlex files
+- ``cv_results``: a run's files, scores and record;       ``documents``: CSV, Parquet, Feather, RIS, OpenAlex files
+- ``screening``: prioritised screening, one module a part: ``metrics`` (WSS, RRF), ``features``, ``balancers``,
+  ``classifiers``, ``queries``, ``loop`` (a fixed-feature ranker and its simulation), ``simulation`` (the loop with
+  a model retrained), ``simulation_runs`` (the committed simulations, ``python -m mlmap simulate``), ``stopping``
+  (when a reviewer may stop), ``screen_search`` (your own search, ``python -m mlmap screen``); the last four are
+  also ``mlmap.simulation``, ``mlmap.simulation_runs``, ``mlmap.stopping`` and ``mlmap.screen_search``
 - ``saved_models``: a model folder and its thresholds;    ``final_models``: trained on all labels (``python -m mlmap train``)
 - ``corpus``: predicting a corpus file (``python -m mlmap predict``); ``evidence_map``: map counts, the demo corpus
-- ``screen_search``: the next batch of your own search, and the stopping rule's verdict (``python -m mlmap screen``)
 - ``openvino_engine``: prediction on OpenVINO (``predict --engine``); ``ray_predict``: on a Ray cluster (``predict --ray``)
 - ``progress``: when to show a progress bar
 """
@@ -59,7 +61,8 @@ from .ray_predict import predict_file_with_ray
 from .learning import DidNotLearnError, LearningCheck, check_learning
 from .recipe import BOOK_SETTINGS, RECIPE, SEED, FineTuneSettings, TrainingRecipe, screening_split
 from .saved_models import ModelFolderError, SavedClassifier, load_saved_classifier, save_classifier
-from .screen_search import (
+from .screening import screen_search, simulation, simulation_runs, stopping
+from .screening.screen_search import (
     DEFAULT_SCREEN_BATCH,
     DEFAULT_SCREEN_RANKER,
     ScreeningResult,
@@ -77,9 +80,9 @@ from .screening import (
     threshold_for_recall,
     wss,
 )
-from .simulation import LOOP_SETTINGS, FineTunedRanker, LoopSettings, simulate_screening, tfidf_ranker
-from .simulation_runs import run_simulations
-from .stopping import consecutive_irrelevant_stop, recall_at, stopping_p_values, stopping_point
+from .screening.simulation import LOOP_SETTINGS, FineTunedRanker, LoopSettings, simulate_screening, tfidf_ranker
+from .screening.simulation_runs import run_simulations
+from .screening.stopping import consecutive_irrelevant_stop, recall_at, stopping_p_values, stopping_point
 from .tokenizing import BERT_MAX_LENGTH, hf_tokenize_data, load_tokenizer
 from .trainer import CustomTrainer
 from .training import fine_tune, make_training_args, model_cache_key

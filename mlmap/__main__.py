@@ -31,7 +31,7 @@ def _cv(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from . import simulation_runs as runs
+    from .screening import simulation_runs as runs
 
     if args.summary_only:
         summary = runs.write_summary(args.out, runs.load_labels(), reuse=args.reuse_summary)
@@ -104,7 +104,7 @@ def _screen(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .documents import DocumentsError, check_outputs, output_format, read_documents, same_file, write_documents
-    from .screen_search import NoRankingError, ScreenSettings, screen, screening_labels
+    from .screening.screen_search import NoRankingError, ScreenSettings, screen, screening_labels
 
     output = Path(args.output)
     output_format(output)  # an unknown extension fails before any training
@@ -160,7 +160,7 @@ def _screen_description() -> str:
     """What ``screen`` does, wrapped by hand (its epilog needs a formatter that keeps line breaks)."""
     import textwrap
 
-    from .simulation import LOOP_SETTINGS as s
+    from .screening.simulation import LOOP_SETTINGS as s
 
     paragraphs = [
         "Ranks the documents not screened yet from the labels of those screened so far (label 1 or 0; blank: "
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from .paths import RESULTS_DIR
     from .recipe import SEED
-    from .screen_search import DEFAULT_SCREEN_BATCH, DEFAULT_SCREEN_RANKER, SCREEN_RANKERS
+    from .screening.screen_search import DEFAULT_SCREEN_BATCH, DEFAULT_SCREEN_RANKER, SCREEN_RANKERS
 
     cv = commands.add_parser(
         "cv", help="nested cross-validation of the fine-tuned model and two baselines (resumable)",

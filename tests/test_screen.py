@@ -13,7 +13,7 @@ from buscarpy import calculate_h0
 import mlmap
 from mlmap.__main__ import main
 from mlmap.documents import DocumentsError, read_documents
-from mlmap.screen_search import screening_state, stopping_verdict
+from mlmap.screening.screen_search import screening_state, stopping_verdict
 
 WORDS = "emissions trading building standard subsidy forest transport label energy market".split()
 # enough steps for the tiny model to learn: screen refuses a model that did not (mlmap.learning)

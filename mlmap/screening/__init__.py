@@ -6,6 +6,10 @@
 - ``classifiers``: linear SVM and logistic regression that take those weights and score for ranking
 - ``queries``: the maximum query, ties broken deterministically
 - ``loop``: a ranker (features + classifier + balancer) and the simulation that retrains every ``step`` labels
+- ``simulation``: the loop with a model retrained from scratch in growing batches (the fine-tuned one, TF-IDF + LR)
+- ``simulation_runs``: the committed simulations on the book's variants (``python -m mlmap simulate``)
+- ``stopping``: the stopping rule of Callaghan & Müller-Hansen (2020) and a heuristic
+- ``screen_search``: one round on your own search, and the rule's verdict (``python -m mlmap screen``)
 
 Only the metrics are imported here, so ``from mlmap.screening import wss`` stays light; the other
 parts are imported from their modules.

@@ -2,7 +2,7 @@
 
 Features are computed once per corpus; each retraining fits only the classifier, on the rows of the
 documents screened so far with their revealed labels, and queries the rest. ``schedule="screen"``
-uses the batches of :class:`mlmap.simulation.LoopSettings` (50 documents or 30% of those screened)
+uses the batches of :class:`mlmap.LoopSettings` (50 documents or 30% of those screened)
 instead of a fixed step: the ablation of per-document retraining.
 """
 
@@ -47,7 +47,7 @@ class RankerSettings:
         if self.schedule == "fixed":
             return min(self.step, total - screened)
         if self.schedule == "screen":
-            from ..simulation import LOOP_SETTINGS
+            from .simulation import LOOP_SETTINGS
 
             return LOOP_SETTINGS.next_batch(screened, total)
         raise ValueError(f"unknown schedule {self.schedule!r}: choose fixed or screen")

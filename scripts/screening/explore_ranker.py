@@ -24,7 +24,7 @@ import torch  # noqa: E402
 from mlmap.data import load_labels  # noqa: E402
 from mlmap.screening import wss  # noqa: E402
 from mlmap.screening.loop import RankerSettings, features_for, simulate_order  # noqa: E402
-from mlmap.simulation_runs import seed_sets, variant_frame  # noqa: E402
+from mlmap.screening.simulation_runs import seed_sets, variant_frame  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 

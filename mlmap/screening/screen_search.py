@@ -7,7 +7,7 @@ Müller-Hansen (2020) to the labels in the order they were screened. The default
 most work in the simulations of ``results/screening``: TF-IDF and frozen MiniLM embeddings (each
 text embedded once, cached by content), a linear SVM weighted as ASReview balances it; a round
 takes seconds once the embeddings are cached. ``fine_tuned`` fine-tunes the pretrained model every
-round instead (:class:`~mlmap.simulation.FineTunedRanker`: minutes a round, and it saved less
+round instead (:class:`~mlmap.FineTunedRanker`: minutes a round, and it saved less
 work). The ranking is cached under a key of everything that makes it, so asking again with the
 same labels is instant. The rule needs no model: its verdict is there even when no ranking can be
 made (:class:`NoRankingError`).
@@ -24,12 +24,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .caching import fingerprint, frame_hash
-from .documents import DocumentsError, document_texts, find_text_columns, is_missing, label_values, read_documents
-from .paths import PROJECT_ROOT
-from .progress import show_progress, ticking
-from .recipe import SEED
-from .screening.loop import DEFAULT_RANKER, RankerSettings, features_for, fit_and_score
+from ..caching import fingerprint, frame_hash
+from ..documents import DocumentsError, document_texts, find_text_columns, is_missing, label_values, read_documents
+from ..paths import PROJECT_ROOT
+from ..progress import show_progress, ticking
+from ..recipe import SEED
+from .loop import DEFAULT_RANKER, RankerSettings, features_for, fit_and_score
 from .simulation import LOOP_SETTINGS, FineTunedRanker, LoopSettings, training_sample
 
 #: Fewest relevant and irrelevant screened documents to train on: with fewer, a ranking means little.
@@ -40,7 +40,7 @@ VERDICT_WIDTH = 78
 _LOWEST_RECALL = 0.005
 DEFAULT_SCREEN_CACHE = PROJECT_ROOT / ".cache" / "screen"
 #: The rankers ``screen`` offers: fixed-feature designs of :mod:`mlmap.screening.loop` by name, and
-#: ``fine_tuned`` (the pretrained model fine-tuned every round, :class:`~mlmap.simulation.FineTunedRanker`).
+#: ``fine_tuned`` (the pretrained model fine-tuned every round, :class:`~mlmap.FineTunedRanker`).
 SCREEN_RANKERS: dict[str, RankerSettings | None] = {
     "minilm_tfidf_svm": DEFAULT_RANKER,
     "tfidf_svm": DEFAULT_RANKER.with_(features="tfidf"),
@@ -395,7 +395,7 @@ def screen(
     Raises :class:`NoRankingError`, which holds the verdict, when the labels allow a verdict but no
     ranking: every document screened, or too few of one class to learn from.
     """
-    from .models import resolve_model
+    from ..models import resolve_model
 
     started = time.perf_counter()
     cache_dir = DEFAULT_SCREEN_CACHE if cache_dir is None else cache_dir  # looked up now, so that it can be moved

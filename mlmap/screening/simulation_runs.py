@@ -24,15 +24,15 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from .caching import atomic_write_text
-from .cv_results import Store, current_commit, invocation, recorded_if_interrupted
-from .data import load_labels, make_text
-from .hardware import check_same_precision, use_bf16
-from .paths import RESULTS_DIR
-from .progress import show_progress
-from .recipe import SEED
-from .screening import documents_for_recall, wss
-from .screening.loop import RANKER_MODELS, RankerSettings, features_for, simulate_order
+from ..caching import atomic_write_text
+from ..cv_results import Store, current_commit, invocation, recorded_if_interrupted
+from ..data import load_labels, make_text
+from ..hardware import check_same_precision, use_bf16
+from ..paths import RESULTS_DIR
+from ..progress import show_progress
+from ..recipe import SEED
+from .metrics import documents_for_recall, wss
+from .loop import RANKER_MODELS, RankerSettings, features_for, simulate_order
 from .simulation import (
     LOOP_SETTINGS,
     FineTunedRanker,

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from .recipe import SEED, epochs_for_steps
+from ..recipe import SEED, epochs_for_steps
 
 
 @dataclass(frozen=True)
@@ -153,7 +153,7 @@ def tfidf_ranker(train_texts: Sequence[str], train_labels: np.ndarray, other_tex
     """TF-IDF (vocabulary from all documents, as in active learning) and a class-balanced logistic regression: P(relevant)."""
     from sklearn.linear_model import LogisticRegression
 
-    from .baselines import tfidf_features
+    from ..baselines import tfidf_features
 
     x_train, x_other = tfidf_features(train_texts, other_texts, vocabulary_from_all=True)
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000, random_state=seed)
@@ -166,16 +166,16 @@ class FineTunedRanker:
 
     def __init__(self, model_name: str | None = None, settings: LoopSettings = LOOP_SETTINGS,
                  output_dir: str | None = None) -> None:
-        from .models import resolve_model
-        from .paths import PROJECT_ROOT
+        from ..models import resolve_model
+        from ..paths import PROJECT_ROOT
 
         self.model_name, self.settings = resolve_model(model_name), settings
         self.output_dir = output_dir or str(PROJECT_ROOT / ".cache" / "simulation-trainer")
 
     def __call__(self, train_texts: Sequence[str], train_labels: np.ndarray, other_texts: Sequence[str],
                  seed: int) -> np.ndarray:
-        from .tokenizing import hf_tokenize_data
-        from .training import fine_tune
+        from ..tokenizing import hf_tokenize_data
+        from ..training import fine_tune
 
         s = self.settings
         sample = training_sample(train_labels, seed, s)
