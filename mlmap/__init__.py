@@ -61,7 +61,6 @@ from .ray_predict import predict_file_with_ray
 from .learning import DidNotLearnError, LearningCheck, check_learning
 from .recipe import BOOK_SETTINGS, RECIPE, SEED, FineTuneSettings, TrainingRecipe, screening_split
 from .saved_models import ModelFolderError, SavedClassifier, load_saved_classifier, save_classifier
-from .screening import screen_search, simulation, simulation_runs, stopping
 from .screening.screen_search import (
     DEFAULT_SCREEN_BATCH,
     DEFAULT_SCREEN_RANKER,
@@ -71,12 +70,16 @@ from .screening.screen_search import (
     screen,
     stopping_verdict,
 )
-from .screening import (
+from .screening import (  # the four modules too: chapters import them as mlmap.simulation, ...
     bootstrap_recall_interval,
     documents_for_recall,
     recall_curve,
     rrf,
+    screen_search,
     screening_order,
+    simulation,
+    simulation_runs,
+    stopping,
     threshold_for_recall,
     wss,
 )

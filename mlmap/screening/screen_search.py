@@ -118,8 +118,8 @@ class ScreenSettings:
         d = self.ranker_settings()
         features = {"tfidf": "TF-IDF", "embeddings": "frozen embeddings",
                     "both": f"TF-IDF and frozen embeddings (weight {d.embedding_weight:g}, {d.max_length} tokens)"}
-        return (f"{self.ranker}: {features[d.features]}, a linear SVM (C {d.c:g}) fitted on every screened document, "
-                f"balanced (ratio {d.balance_ratio:g})")
+        balance = "not balanced" if d.balance_ratio is None else f"balanced (ratio {d.balance_ratio:g})"
+        return f"{self.ranker}: {features[d.features]}, a linear SVM (C {d.c:g}) fitted on every screened document, {balance}"
 
 
 @dataclass
@@ -184,7 +184,8 @@ def _percent(share: float) -> str:
 class ScreeningResult:
     """What :func:`screen` returns: the ranking of the unscreened documents and the stopping rule's verdict."""
 
-    #: every unscreened document with all its fields, ``p_relevant`` and ``rank`` (1 = read first)
+    #: every unscreened document with all its fields, the ranker's score (``settings.score_column``) and ``rank``
+    #: (1 = read first)
     ranking: pd.DataFrame
     verdict: StoppingVerdict
     settings: ScreenSettings
@@ -450,7 +451,6 @@ def screen(
     return ScreeningResult(ranking, verdict, settings, cached, time.perf_counter() - started, labels_from)
 
 
-
 def _fine_tuned_scores(texts: pd.Series, trained: np.ndarray, train_labels: np.ndarray, ranked: np.ndarray,
                        settings: ScreenSettings, model_name: str, seed: int, cache_dir: str | os.PathLike,
                        progress: bool) -> np.ndarray:
@@ -469,12 +469,11 @@ def _fixed_feature_scores(texts: pd.Series, has_text: np.ndarray, trained: np.nd
                           cache_dir: str | os.PathLike, progress: bool) -> np.ndarray:
     """SVM scores of the ``ranked`` documents from the fixed-feature ranker fitted on the ``trained`` ones."""
     design = settings.ranker_settings()
-    with_text = np.flatnonzero(has_text)
-    row = {int(position): k for k, position in enumerate(with_text)}  # a document's row among those with text
+    with_text = np.flatnonzero(has_text)  # the feature rows: a document's row is its place among these
     doing = (f"features of {len(with_text):,} documents (embeddings cached after the first time), "
              f"fitting on {len(trained):,} screened, ranking {len(ranked):,}")
     with ticking(doing, progress):
         features = features_for(texts.iloc[with_text].tolist(), design, model_name,
                                 cache_dir=Path(cache_dir) / "embeddings")
-        return fit_and_score(features, np.array([row[int(i)] for i in trained], dtype=int), train_labels,
-                             np.array([row[int(i)] for i in ranked], dtype=int), design, seed)
+        return fit_and_score(features, np.searchsorted(with_text, trained), train_labels,
+                             np.searchsorted(with_text, ranked), design, seed)
