@@ -65,8 +65,9 @@ def fold_results(store: Store, target: str) -> list[dict[str, Any]]:
 
 def write_summaries(store: Store, df: pd.DataFrame, targets: Iterable[str] = TARGETS) -> pd.DataFrame:
     """Scores recomputed from the saved probabilities and thresholds: ``summary.csv`` (target, model,
-    fold, f1), ``per_label.csv``, ``selection.csv`` and ``oof_<target>.csv`` (out-of-fold probabilities by id)."""
-    summary, per_label, selection = [], [], []
+    fold, f1), ``per_label.csv``, ``selection.csv``, ``calibration.csv`` and ``oof_<target>.csv``
+    (out-of-fold probabilities by id)."""
+    summary, per_label, selection, calibration = [], [], [], []
     for target in targets:
         units = fold_results(store, target)
         if not units:
@@ -86,11 +87,13 @@ def write_summaries(store: Store, df: pd.DataFrame, targets: Iterable[str] = TAR
             for j, label in enumerate(names):
                 per_label.append({**key, "label": label, "f1": round(f1_at_thresholds(truth2[:, j], decisions[:, j], 0.5), 6),
                                   "support": int(truth2[:, j].sum()), "threshold": chosen["thresholds"][j]})
-            selection.append({**key, **{k: v for k, v in chosen.items() if k != "thresholds"},
+            selection.append({**key, **{k: (json.dumps(v) if isinstance(v, (dict, list)) else v)
+                                        for k, v in chosen.items() if k != "thresholds"},
                               "thresholds": json.dumps([round(t, 6) for t in chosen["thresholds"]]), "seconds": unit["seconds"]})
             oof.append(pd.DataFrame({"id": unit["ids"], "fold": unit["fold"], "model": unit["model"],
                                      **{label: proba2[:, j] for j, label in enumerate(names)}}))
         atomic_write_text(store.path(f"oof_{target}.csv"), pd.concat(oof).round(6).to_csv(index=False))
+        calibration += calibration_rows(target, names, frame, units)
     table = pd.DataFrame(summary, columns=["target", "model", "fold", "f1"])
     atomic_write_text(store.path("summary.csv"), table.to_csv(index=False))
     atomic_write_text(store.path("per_label.csv"), pd.DataFrame(per_label).to_csv(index=False))
@@ -98,7 +101,32 @@ def write_summaries(store: Store, df: pd.DataFrame, targets: Iterable[str] = TAR
     if "epochs" in chosen:
         chosen["epochs"] = chosen["epochs"].astype("Int64")  # blank for the baselines, whole for the transformer
     atomic_write_text(store.path("selection.csv"), chosen.to_csv(index=False))
+    atomic_write_text(store.path("calibration.csv"), pd.DataFrame(calibration).to_csv(index=False))
     return table
+
+
+def calibration_rows(target: str, names: list[str], frame: pd.DataFrame, units: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per model and label, over every outer fold: labelled count, expected count (the sum of the
+    out-of-fold probabilities) and Brier score, also before calibration where a unit kept both."""
+    rows = []
+    for model in dict.fromkeys(u["model"] for u in units):
+        mine = [u for u in units if u["model"] == model]
+        ids = [i for u in mine for i in u["ids"]]
+        truth = label_matrix(frame.loc[ids]).reshape(len(ids), -1)
+        kinds = {"": "proba", "_uncalibrated": "proba_uncalibrated"}
+        columns = {}
+        for suffix, field in kinds.items():
+            if all(field in u for u in mine):
+                proba = np.concatenate([np.asarray(u[field]).reshape(len(u["ids"]), -1) for u in mine])
+                columns[suffix] = proba
+        for j, label in enumerate(names):
+            row = {"target": target, "model": model, "label": label, "documents": len(ids),
+                   "labelled": int(truth[:, j].sum())}
+            for suffix, proba in columns.items():
+                row[f"expected{suffix}"] = round(float(proba[:, j].sum()), 1)
+                row[f"brier{suffix}"] = round(float(np.mean((proba[:, j] - truth[:, j]) ** 2)), 4)
+            rows.append(row)
+    return rows
 
 
 def compare_runs(reference: str | os.PathLike, rerun: str | os.PathLike) -> pd.DataFrame:

