@@ -113,7 +113,7 @@ cv: setup data
 # continues where it stopped when rerun, and finished runs are skipped; then the summary of the new runs
 RANKERS := minilm_tfidf_svm,minilm_tfidf_svm_batch25,minilm_tfidf_svm_no_minilm,minilm_tfidf_svm_screen_batches,minilm_tfidf_svm_unbalanced
 simulate: setup data
-	$(BIN)/python -m mlmap simulate --variant all --models minilm,tfidf,$(RANKERS) --no-summary
+	$(BIN)/python -m mlmap simulate --variant all --models minilm_finetuned_lr1e4_2ep,tfidf,$(RANKERS) --no-summary
 	$(BIN)/python -m mlmap simulate --variant low2 --models tfidf,$(RANKERS) --no-summary
 	$(BIN)/python -m mlmap simulate --summary-only --reuse-summary
 

@@ -209,13 +209,21 @@ def test_a_fine_tuned_run_is_not_continued_in_another_precision(tmp_path, tiny_e
     frame = simulation_runs.variant_frame(df, "full")
     seeds = simulation_runs.seed_sets(frame, 1, settings=SMALL)[0]
     ids = frame["id"].tolist()
-    partial = {"variant": "full", "model": "minilm", "seed_set": 0, "complete": False, "bf16": not use_bf16(),
+    fine_tuned = simulation_runs.FINE_TUNED_MODEL
+    partial = {"variant": "full", "model": fine_tuned, "seed_set": 0, "complete": False, "bf16": not use_bf16(),
                "ids": [ids[i] for i in seeds], "rounds": [], "ranking": ids, "seconds": 1.0}
     (tmp_path / "runs").mkdir()
-    (tmp_path / "runs" / simulation_runs.run_name("full", "minilm", 0)).write_text(json.dumps(partial))
+    (tmp_path / "runs" / simulation_runs.run_name("full", fine_tuned, 0)).write_text(json.dumps(partial))
     with pytest.raises(RuntimeError, match="this run trains in"):
-        simulation_runs.run_simulations(["full"], ["minilm"], n_seed_sets=1, out=tmp_path, model_name=tiny_encoder_dir,
+        simulation_runs.run_simulations(["full"], [fine_tuned], n_seed_sets=1, out=tmp_path, model_name=tiny_encoder_dir,
                                         settings=SMALL, df=df, progress=False)
+
+
+def test_the_fine_tuned_loops_name_says_the_settings_that_make_its_runs():
+    # committed runs are found by name: new fine-tuning settings under the old name would mix two loops
+    name, settings = simulation_runs.FINE_TUNED_MODEL, simulation.LOOP_SETTINGS
+    assert f"_lr{settings.learning_rate:.0e}".replace("e-0", "e") in name, name
+    assert name.endswith(f"_{settings.epochs}ep")
 
 
 @pytest.mark.integration

@@ -52,10 +52,14 @@ DEFAULT_VARIANTS = ("full", "low_prevalence")
 LOW_PREVALENCE_RELEVANT = {"low_prevalence": 50, "low2": 20}
 #: seed sets of each variant in seed_sets.csv (the first ones of a longer list are the same)
 SEED_SET_COUNTS = {"full": 5, "low_prevalence": 5, "low2": 10}
+#: The loop that fine-tunes MiniLM from the pretrained weights every round. The name says the settings
+#: (:data:`~mlmap.simulation.LOOP_SETTINGS`: learning rate 1e-4, 2 epochs) that made the committed runs,
+#: called ``minilm`` before 2026-12-02: other fine-tuning settings need another name.
+FINE_TUNED_MODEL = "minilm_finetuned_lr1e4_2ep"
 #: Models run by ``python -m mlmap simulate``; ASReview's default model is run by its own script. The
 #: fixed-feature rankers (``mlmap.screening.loop.RANKER_MODELS``: the frozen design and its ablations)
 #: retrain after every document and are fast, so they are not resumed mid-run.
-MODELS = ("minilm", "tfidf", *RANKER_MODELS)
+MODELS = (FINE_TUNED_MODEL, "tfidf", *RANKER_MODELS)
 ASREVIEW_MODEL = "asreview_elas_u4"
 SUMMARY_COLUMNS = ["variant", "model", "seed_set", "wss95", "docs_for_95_recall", "stop_at", "recall_at_stop"]
 
@@ -172,8 +176,8 @@ def run_simulations(
     write_design(store, frames, sets)
     rankers = {"tfidf": tfidf_ranker}
     features: dict[tuple[str, RankerSettings], Any] = {}
-    if "minilm" in models:
-        rankers["minilm"] = FineTunedRanker(model_name, settings)
+    if FINE_TUNED_MODEL in models:
+        rankers[FINE_TUNED_MODEL] = FineTunedRanker(model_name, settings)
     show = show_progress(progress)
     started, commit = datetime.now(timezone.utc), current_commit()
     jobs = [(v, m, k) for v in variants for m in models for k in range(n_seed_sets or SEED_SET_COUNTS[v])]
@@ -211,7 +215,7 @@ def run_simulations(
             position = {doc: i for i, doc in enumerate(ids)}
             state = None if saved is None else {"order": [position[i] for i in saved["ids"]], "rounds": saved["rounds"],
                                                 "ranking": [position[i] for i in saved["ranking"]]}
-            if saved is not None and model == "minilm":
+            if saved is not None and model == FINE_TUNED_MODEL:
                 check_same_precision(saved, str(store.path("runs", name)))
             if state is not None and state["order"][: len(sets[variant][k])] != sets[variant][k].tolist():
                 raise RuntimeError(f"{store.path('runs', name)} started from another seed set; remove it or use another --out")
@@ -223,7 +227,7 @@ def run_simulations(
             def save(s: dict[str, Any], complete: bool = False) -> None:
                 rounds[:] = s["rounds"]
                 unit = {"variant": variant, "model": model, "seed_set": k, "complete": complete,
-                        **({"bf16": use_bf16()} if model == "minilm" else {}),
+                        **({"bf16": use_bf16()} if model == FINE_TUNED_MODEL else {}),
                         "ids": [ids[i] for i in s["order"]], "rounds": s["rounds"],
                         "seconds": round(spent + time.perf_counter() - start, 1)}
                 if not complete:
