@@ -10,6 +10,7 @@ module per job:
 - ``metrics``: scores and ``pos_weight``;                 ``caching``: fine-tuned models on disk
 - ``training``: ``fine_tune`` and its arguments;          ``recipe``: the training recipe, the book's split and settings
 - ``learning``: did a fine-tuned model learn (each label against the best constant)
+- ``calibration``: Platt scaling per label on held-out documents, written into a model's head
 - ``folds``: stratified fold assignments;                 ``baselines``: TF-IDF and frozen embeddings
 - ``targets``: the map's three targets;                   ``cv``: nested cross-validation (``python -m mlmap cv``)
 - ``cv_results``: a run's files, scores and record;       ``documents``: CSV, Parquet, Feather, RIS, OpenAlex files
@@ -25,6 +26,7 @@ module per job:
 """
 
 from .baselines import sentence_embeddings, tfidf_features
+from .calibration import PlattScaling, calibrate_head, fit_platt
 from .corpus import PredictionSummary, predict_file
 from .cv import SearchSpace, run_cv
 from .data import (
@@ -44,6 +46,7 @@ from .hardware import bf16_supported, use_bf16
 from .labels import MULTILABEL_PROBLEM, SINGLE_LABEL_PROBLEM, is_multilabel
 from .metrics import (
     best_f1_threshold,
+    best_thresholds,
     compute_metrics,
     compute_pos_weight,
     f1_at_thresholds,
@@ -116,6 +119,7 @@ __all__ = [
     "ModelFolderError",
     "ModelNotFoundError",
     "OpenVINOClassifier",
+    "PlattScaling",
     "PredictionSummary",
     "SavedClassifier",
     "ScreenSettings",
@@ -125,9 +129,11 @@ __all__ = [
     "TrainingRecipe",
     "assign_folds",
     "best_f1_threshold",
+    "best_thresholds",
     "bf16_supported",
     "bootstrap_recall_interval",
     "bundled_model_path",
+    "calibrate_head",
     "check_learning",
     "compute_metrics",
     "compute_pos_weight",
@@ -136,6 +142,7 @@ __all__ = [
     "f1_at_thresholds",
     "fetch_data",
     "find_text_columns",
+    "fit_platt",
     "fine_tune",
     "hf_tokenize_data",
     "is_multilabel",

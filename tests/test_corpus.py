@@ -309,12 +309,12 @@ def test_train_command_on_a_readers_file_saves_a_working_model(tmp_path, tiny_en
     path = _labelled_file(tmp_path)
     out = tmp_path / "model"
     assert main(["train", "--data", str(path), "--label", "relevant", "--out", str(out), "--model", tiny_encoder_dir,
-                 "--epochs", "25", "--max-length", "32", "--learning-rate", "1e-2", "--learning-rate", "3e-3"]) == 0
+                 "--epochs", "12", "--max-length", "32", "--learning-rate", "1e-2", "--learning-rate", "3e-3"]) == 0
     loaded = mlmap.load_saved_classifier(out)
     info = loaded.info
     assert info["label_names"] == ["relevant"] and set(info["thresholds"]) == {"f1", "recall95"}
     selection = info["training"]["selection"]
-    assert selection["held_out_documents"] == 12 and 1 <= selection["epochs"] <= 25
+    assert selection["held_out_documents"] == 12 and 1 <= selection["epochs"] <= 12
     assert selection["learning_rate"] in (1e-2, 3e-3) and info["training"]["data"]["documents"] == 46
     # the chosen configuration's per-label scores on the held-out quarter, and the checks that it learned
     assert set(selection["held_out_per_label"]["relevant"]) == {"auc", "f1", "positives"}
@@ -333,6 +333,11 @@ def test_train_target_multilabel_records_its_thresholds(tmp_path, tiny_encoder_d
     assert loaded.label_names == ["4 - 1. Tax", "4 - 2. Other"] and loaded.multilabel
     assert set(loaded.info["thresholds"]) == {"f1"} and len(loaded.info["thresholds"]["f1"]) == 2
     assert loaded.info["training"]["data"]["documents"] == 40 and loaded.info["training"]["cross_validated"] is None
+    # Platt scaling fitted on the held-out quarter is written into the saved head, and recorded with the recipe
+    calibration = loaded.info["training"]["selection"]["calibration"]
+    assert len(calibration["slope"]) == len(calibration["intercept"]) == 2
+    assert min(calibration["slope"]) >= mlmap.calibration.MIN_SLOPE
+    assert loaded.info["training"]["selection"]["recipe"]["pos_weight"] == "auto"
 
 
 def test_prediction_summary_puts_each_fact_on_its_own_line():
