@@ -95,6 +95,31 @@ def test_out_of_fold_table_has_every_document_once_and_scores_recompute(tmp_path
     assert record["runs"][-1]["machine"]["torch"] and set(record["compute_seconds"]) == {"include", "sectors"}
 
 
+def test_the_chosen_inner_model_predicts_the_test_fold_calibrated_on_validation(tmp_path, labelled_df, tiny_encoder_dir):
+    from mlmap.calibration import PlattScaling, fit_platt
+
+    _run(tmp_path, labelled_df, tiny_encoder_dir, targets=("sectors",), models=("minilm",))
+    frame = cv.target_frame(labelled_df, "sectors").set_index("id")
+    for fold in range(3):
+        unit = json.loads((tmp_path / "folds" / f"sectors-fold{fold}-minilm.json").read_text())
+        chosen = unit["selected"]
+        trial = json.loads((tmp_path / "trials" / f"sectors-fold{fold}-minilm-lr{chosen['learning_rate']:g}.json").read_text())
+        # no refit: the test fold's raw probabilities are the chosen epoch's of the inner model
+        assert trial["test_ids"] == unit["ids"] and not set(trial["ids"]) & set(unit["ids"])
+        np.testing.assert_allclose(unit["proba_uncalibrated"], trial["test_epochs"][str(chosen["epochs"])], atol=1e-6)
+        # calibrated by Platt scaling fitted on the validation part alone, thresholds on that scale
+        val_proba = np.asarray(trial["epochs"][str(chosen["epochs"])])
+        refitted = fit_platt(cv.label_matrix(frame.loc[trial["ids"]]), val_proba)
+        np.testing.assert_allclose(refitted.slope, chosen["calibration"]["slope"], rtol=1e-4)
+        saved = PlattScaling(tuple(chosen["calibration"]["slope"]), tuple(chosen["calibration"]["intercept"]))
+        np.testing.assert_allclose(unit["proba"], saved.apply(np.asarray(unit["proba_uncalibrated"])), atol=1e-5)
+        assert chosen["learned"] is True and len(chosen["thresholds"]) == 2
+    calibration = pd.read_csv(tmp_path / "calibration.csv")
+    assert set(calibration["label"]) == set(frame.attrs["label_names"])
+    assert {"expected", "expected_uncalibrated", "brier", "brier_uncalibrated", "labelled"} <= set(calibration.columns)
+    assert (calibration["documents"] == len(frame)).all()
+
+
 def assert_summary_recomputes(results, df):
     """Every fold's F1 from the out-of-fold probabilities, the labels and the saved thresholds equals summary.csv."""
     summary = pd.read_csv(results / "summary.csv")
