@@ -218,6 +218,16 @@ LOG_LINES = [
 ]
 
 
+#: A float's representation noise: 49.700001 (a float32 sum), 37.299999, 0.30000000000000004. Exact
+#: values such as 0.00001 or 0.99999 are left alone: the noise follows a digit that is not part of it.
+FLOAT_NOISE = re.compile(r"(?<![\d.])\d+\.\d*(?:[1-9]0{4,}[1-9]|[0-8]9{4,}\d)\d*(?![\d.])")
+
+
+def find_float_noise(text: str) -> list[str]:
+    """Numbers in ``text`` printed with a float's representation noise instead of the digits meant."""
+    return list(dict.fromkeys(FLOAT_NOISE.findall(text)))
+
+
 def find_log_lines(text: str) -> list[tuple[str, str]]:
     """(what, line) for each line of ``text`` that a logger or progress bar wrote."""
     hits = []
@@ -267,6 +277,10 @@ def page_findings(page: Page, project_root: Path | None) -> list[Finding]:
     for output in data["outputs"]:
         for what, line in find_log_lines(output["text"]):
             findings.append(Finding("log", output["where"], f"{what}: \"{line[:80]}\""))
+        noisy = find_float_noise(output["text"])
+        if noisy:
+            findings.append(Finding("float-noise", output["where"], f"numbers with float noise (round them, or "
+                                    f"convert float32 to float first): {', '.join(noisy[:5])}"))
     for cell in data["missing"]:
         row = f" in row {cell['row']!r}" if cell["row"] else ""
         findings.append(Finding("missing-value", cell["where"], f"a table cell shows {cell['text']!r}{row}"))
@@ -416,6 +430,16 @@ def test_find_log_lines_leaves_tables_and_results(text):
     assert find_log_lines(text) == []
 
 
+@pytest.mark.parametrize("text, noisy", [
+    ("expected 49.700001 and 37.299999", ["49.700001", "37.299999"]),
+    ("0.1 + 0.2 = 0.30000000000000004", ["0.30000000000000004"]),
+    ("p = 0.00001, recall 0.99999, 536, 0.5, 12.500000, 1.0001", []),
+    ("W2119211563 2026-12-02 0.735", []),
+])
+def test_find_float_noise(text, noisy):
+    assert find_float_noise(text) == noisy
+
+
 def test_builtin_docstrings_are_recognised_as_sphinx_renders_them():
     rendered_str = "str(object=’’) -> str str(bytes_or_buffer[, encoding[, errors]]) -> str Create a new string object"
     assert builtin_docstring(rendered_str) == "str"
@@ -453,7 +477,7 @@ print(record)</pre></div>
   style="position: absolute; clip: rect(1px, 1px, 1px, 1px); white-space: nowrap">F equals two P R, and a long reading of it</span></span></p>
 <table style="width: 600px"><tr><td>wide table</td></tr></table>
 <div class="cell docutils container"><div class="cell_input"><pre>frame</pre></div>
-  <div class="cell_output"><table><tr><th>seconds</th><td>12</td><td>NaN</td><td>-</td></tr></table></div></div>
+  <div class="cell_output"><table><tr><th>seconds</th><td>12</td><td>NaN</td><td>-</td><td>49.700001</td></tr></table></div></div>
 <dl class="py data"><dt id="mlmap.SEED">mlmap.SEED</dt><dd><p>@INT_DOC@</p></dd></dl>
 <dl class="py data"><dt id="mlmap.BATCH">mlmap.BATCH</dt><dd><p>The batch size of every prediction.</p></dd></dl>
 </section></article></main></body></html>"""
@@ -477,6 +501,7 @@ def test_the_check_finds_each_kind_of_defect_on_a_tiny_page(browser_page):
         ("overflow", 'table in "Tiny"'),
         ("builtin-doc", "mlmap.SEED"),
         ("missing-value", "cell 7 output"),
+        ("float-noise", "cell 7 output"),
     }, "\n".join(map(str, findings))
     missing = next(f for f in findings if f.kind == "missing-value")
     assert "'NaN'" in missing.detail and "'seconds'" in missing.detail
