@@ -26,7 +26,7 @@ module per job:
 """
 
 from .baselines import sentence_embeddings, tfidf_features
-from .calibration import PlattScaling, calibrate_head, fit_platt
+from .calibration import PlattScaling, calibrate_and_threshold, calibrate_head, fit_platt
 from .corpus import PredictionSummary, predict_file
 from .cv import SearchSpace, run_cv
 from .data import (
@@ -133,6 +133,7 @@ __all__ = [
     "bf16_supported",
     "bootstrap_recall_interval",
     "bundled_model_path",
+    "calibrate_and_threshold",
     "calibrate_head",
     "check_learning",
     "compute_metrics",

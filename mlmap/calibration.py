@@ -83,6 +83,20 @@ def fit_platt(labels: np.ndarray, proba: np.ndarray, min_slope: float = MIN_SLOP
     return PlattScaling(tuple(a for a, _ in fitted), tuple(b for _, b in fitted))
 
 
+def calibrate_and_threshold(labels: np.ndarray, proba: np.ndarray
+                            ) -> tuple[PlattScaling, np.ndarray, list[float]]:
+    """Platt scaling fitted on held-out ``proba``, those probabilities calibrated, and F1-best thresholds on them.
+
+    The map is monotone, so the thresholds make the same decisions on these documents as the
+    uncalibrated ones did.
+    """
+    from .metrics import best_thresholds
+
+    scaling = fit_platt(labels, proba)
+    calibrated = scaling.apply(proba)
+    return scaling, calibrated, [float(t) for t in best_thresholds(labels, calibrated)]
+
+
 def _head(model: torch.nn.Module) -> torch.nn.Linear:
     """The classification head's last linear layer (``classifier`` in BERT, ``classifier.out_proj`` in RoBERTa)."""
     outputs = model.config.num_labels

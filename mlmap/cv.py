@@ -32,7 +32,7 @@ from transformers import TrainerCallback
 
 from . import baselines
 from .caching import atomic_write_text
-from .calibration import fit_platt
+from .calibration import calibrate_and_threshold
 from .cv_results import MODELS, Store, current_commit, record_run, recorded_if_interrupted, rounded, write_summaries
 from .data import load_labels, make_text
 from .folds import assign_folds, inner_split
@@ -275,12 +275,11 @@ def select_minilm(runner: FoldRunner, inner_train: pd.DataFrame, inner_val: pd.D
     selected = {**chosen, "failed_trials": failed_trials, "learned": learned, "trial_seconds": seconds,
                 "test_uncalibrated": test_proba}
     if space.recipe.calibrate:
-        scaling = fit_platt(val_labels, val_proba)
-        # thresholds on the calibrated scale: the same decisions on the validation part (the map is monotone)
-        val_proba, test_proba = scaling.apply(val_proba), scaling.apply(test_proba)
+        scaling, val_proba, thresholds = calibrate_and_threshold(val_labels, val_proba)
+        test_proba = scaling.apply(test_proba)
         selected["uncalibrated_thresholds"] = selected["thresholds"]
         # rounded as the saved probabilities are, so the decisions recompute from the saved files
-        selected["thresholds"] = [round(float(t), 6) for t in best_thresholds(val_labels, val_proba)]
+        selected["thresholds"] = [round(t, 6) for t in thresholds]
         selected["calibration"] = scaling.as_dict()
     return selected, test_proba
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .calibration import calibrate_head, fit_platt
+from .calibration import calibrate_and_threshold, calibrate_head
 from .cv import SEARCH_SPACES, EpochProbabilities, SearchSpace, choose, fine_tune_space, minilm_trial
 from .cv_results import current_commit, invocation
 from .data import LABELS_SHA256, data_path, load_labels, sha256_of
@@ -32,7 +32,6 @@ from .models import resolve_model
 from .paths import RESULTS_DIR
 from .progress import show_progress
 from .learning import DidNotLearnError, failed_labels
-from .metrics import best_thresholds
 from .recipe import SEED
 from .saved_models import save_classifier
 from .screening import threshold_for_recall
@@ -166,10 +165,9 @@ def train_final_model(
     val_labels = label_matrix(inner_val)
     chosen = choose(candidates, val_labels)
     val_proba = trials[chosen["learning_rate"]][chosen["epochs"]]
-    scaling = fit_platt(val_labels, val_proba) if space.recipe.calibrate else None
-    if scaling is not None:  # thresholds on the calibrated scale the saved model predicts in
-        val_proba = scaling.apply(val_proba)
-        chosen["thresholds"] = [float(t) for t in best_thresholds(val_labels, val_proba)]
+    scaling = None
+    if space.recipe.calibrate:  # thresholds on the calibrated scale the saved model predicts in
+        scaling, val_proba, chosen["thresholds"] = calibrate_and_threshold(val_labels, val_proba)
     thresholds = {"f1": chosen["thresholds"]}
     if val_labels.ndim == 1:
         thresholds[f"recall{round(RECALL_TARGET * 100)}"] = [threshold_for_recall(val_labels, val_proba, RECALL_TARGET)]

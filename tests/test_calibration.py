@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from mlmap.calibration import MIN_SLOPE, PlattScaling, calibrate_head, fit_platt
+from mlmap.calibration import MIN_SLOPE, PlattScaling, calibrate_and_threshold, calibrate_head, fit_platt
+from mlmap.metrics import best_thresholds, f1_at_thresholds
 from mlmap.predicting import probabilities_from_logits
 
 
@@ -36,6 +37,18 @@ def test_calibration_undoes_the_odds_that_pos_weight_multiplies():
     brier = lambda p: np.mean((p - truth[check_half]) ** 2)
     assert brier(calibrated) < 0.6 * brier(weighted[check_half])
     assert np.array_equal(np.argsort(calibrated), np.argsort(weighted[check_half]))  # the ranking is kept
+
+
+def test_thresholds_on_the_calibrated_scale_make_the_same_decisions():
+    rng = np.random.default_rng(2)
+    z = rng.normal(-1.0, 1.5, size=(600, 3))
+    truth = (rng.random(z.shape) < _sigmoid(z)).astype(int)
+    weighted = _sigmoid(z + np.log([8.0, 3.0, 1.0]))  # over-counting, as pos_weight makes them
+    scaling, calibrated, thresholds = calibrate_and_threshold(truth, weighted)
+    assert np.allclose(calibrated, scaling.apply(weighted))
+    raw = best_thresholds(truth, weighted)
+    assert np.array_equal(calibrated >= np.asarray(thresholds), weighted >= raw)
+    assert f1_at_thresholds(truth, calibrated, thresholds) == pytest.approx(f1_at_thresholds(truth, weighted, raw))
 
 
 def test_a_label_ranked_backwards_keeps_its_ranking_with_probabilities_near_its_rate():
