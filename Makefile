@@ -99,10 +99,10 @@ bench-corpus: setup data
 	$(BIN)/python benchmarks/bench_predict_corpus.py
 
 # the nested cross-validation behind book/cv.md, rerun into CV_OUT and compared with the committed
-# results/cv: about 2.5 hours on 2 cores in fp32, the precision of the committed run (CV_PRECISION=bf16
+# results/cv: about 3 hours on 2 cores in fp32, the precision of the committed run (CV_PRECISION=bf16
 # halves that on a CPU with bf16 units, but trains different models). Every finished unit is saved,
-# so an interrupted run continues where it stopped when rerun. A new reported run: CV_OUT=results/cv
-# after moving the committed units away (results/cv/README.md).
+# so an interrupted run continues where it stopped when rerun. A new reported run: into a new folder,
+# then installed as results/cv (results/cv/README.md).
 CV_OUT ?= .cache/cv
 CV_PRECISION ?= fp32
 cv: setup data
