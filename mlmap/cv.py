@@ -139,8 +139,8 @@ def minilm_trial(inner_train: pd.DataFrame, inner_val: pd.DataFrame, space: Sear
     callback = EpochProbabilities(val, test=test_set)
     trainer = fine_tune_space(inner_train, space, learning_rate, model_name, seed, callback, show_progress,
                               max_attempts=space.recipe.max_attempts, on_failure="keep")
-    # every attempt's epochs were recorded; the callback keeps the last attempt's, which is the one kept
-    # unless an earlier attempt failed fewer labels (then that one's probabilities are gone: no candidate)
+    # the callback keeps the last attempt's epochs. A trial that did not learn is no candidate; only when
+    # no learning rate learned does select_minilm fall back to these probabilities, marked as not learned
     return callback.by_epoch, trainer.learning, callback.test_by_epoch
 
 
