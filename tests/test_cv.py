@@ -216,21 +216,32 @@ def test_committed_scores_recompute_from_out_of_fold_probabilities(folder):
 
 @pytest.mark.integration
 def test_committed_calibration_table_recomputes_from_out_of_fold_probabilities():
-    """results/cv/calibration.csv (the cv chapter's table): labelled and expected counts, Brier scores."""
+    """results/cv/calibration.csv (the cv chapter's table): labelled and expected counts, Brier scores,
+    calibrated (from oof_<target>.csv) and raw (the fine-tuned model's fold files, before calibration)."""
     import mlmap
 
     results, df = mlmap.RESULTS_DIR / "cv", mlmap.load_labels()
     calibration = pd.read_csv(results / "calibration.csv")
+
+    def check(target, model, ids, proba, suffix):
+        truth = cv.label_matrix(frame.loc[ids]).reshape(len(ids), -1)
+        for j, label in enumerate(frame.attrs["label_names"]):
+            row = calibration.query("target == @target and model == @model and label == @label").iloc[0]
+            assert row["labelled"] == truth[:, j].sum()
+            assert row[f"expected{suffix}"] == pytest.approx(proba[:, j].sum(), abs=0.06)
+            assert row[f"brier{suffix}"] == pytest.approx(np.mean((proba[:, j] - truth[:, j]) ** 2), abs=1e-4)
+
     for target in cv.TARGETS:
         frame = cv.target_frame(df, target).set_index("id")
+        names = frame.attrs["label_names"]
         oof = pd.read_csv(results / f"oof_{target}.csv")
         for model, rows in oof.groupby("model"):
-            truth = cv.label_matrix(frame.loc[rows["id"]]).reshape(len(rows), -1)
-            for j, label in enumerate(frame.attrs["label_names"]):
-                row = calibration.query("target == @target and model == @model and label == @label").iloc[0]
-                assert row["labelled"] == truth[:, j].sum()
-                assert row["expected"] == pytest.approx(rows[label].sum(), abs=0.06)
-                assert row["brier"] == pytest.approx(np.mean((rows[label] - truth[:, j]) ** 2), abs=1e-4)
+            check(target, model, rows["id"], rows[names].to_numpy(), "")
+        raw = [u for u in cv_results.fold_results(cv_results.Store(results), target) if u["model"] == "minilm"]
+        assert raw and all("proba_uncalibrated" in u for u in raw), "the fine-tuned units keep their raw probabilities"
+        check(target, "minilm", [i for u in raw for i in u["ids"]],
+              np.concatenate([np.asarray(u["proba_uncalibrated"]).reshape(len(u["ids"]), -1) for u in raw]),
+              "_uncalibrated")
 
 
 def test_a_run_is_not_continued_in_another_precision(tmp_path, labelled_df, tiny_encoder_dir):
