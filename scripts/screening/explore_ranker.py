@@ -37,6 +37,7 @@ def main() -> None:
     parser.add_argument("--min-df", type=int, default=1)
     parser.add_argument("--classifier", default="svm")
     parser.add_argument("--c", type=float, default=0.11)
+    parser.add_argument("--loss", default="squared_hinge", help="the SVM's loss: squared_hinge or hinge")
     parser.add_argument("--ratio", type=float, default=9.8, help="0 means no balancing")
     parser.add_argument("--schedule", default="fixed")
     parser.add_argument("--step", type=int, default=1)
@@ -47,7 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     settings = RankerSettings(features=args.features, embedding_weight=args.weight, centre=args.centre, min_df=args.min_df,
-                              classifier=args.classifier, c=args.c, balance_ratio=args.ratio or None,
+                              classifier=args.classifier, c=args.c, loss=args.loss, balance_ratio=args.ratio or None,
                               schedule=args.schedule, step=args.step)
     df = load_labels()
     started = time.perf_counter()
