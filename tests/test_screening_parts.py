@@ -182,3 +182,24 @@ def test_embeddings_batched_by_length_come_back_in_the_texts_order(tiny_encoder_
     alone = np.concatenate([sentence_embeddings([t], tiny_encoder_dir, max_length=32) for t in texts])
     np.testing.assert_allclose(together, alone, atol=1e-5)
     assert sentence_embeddings([], tiny_encoder_dir).shape[0] == 0
+
+
+def test_the_hinge_loss_lets_one_mislabelled_document_pull_the_margin_less():
+    rng = np.random.default_rng(0)
+    # two separable groups on a line, and one document coded relevant far on the irrelevant side
+    x = np.r_[rng.uniform(-2, -1, 40), rng.uniform(1, 2, 40), [-10.0]][:, None]
+    y = np.r_[np.zeros(40), np.ones(40), [1]]
+    slopes = {}
+    for loss in ("hinge", "squared_hinge"):
+        settings = loop.RankerSettings(classifier="svm", c=1.0, loss=loss)
+        model = loop.default_classifier(settings, 0).fit(x, y)
+        assert model.model.loss == loss
+        scores = model.scores(np.array([[-1.5], [1.5]]))
+        assert scores[0] < 0 < scores[1]
+        slopes[loss] = scores[1] - scores[0]
+    # the squared loss pays the outlier's distance squared, so it flattens the margin to reach it
+    assert slopes["hinge"] > 2 * slopes["squared_hinge"]
+    with pytest.raises(ValueError, match="hinge or squared_hinge"):
+        loop.default_classifier(loop.RankerSettings(loss="log"), 0)
+    # logistic regression has one loss; the setting is ignored for it rather than refused
+    assert loop.default_classifier(loop.RankerSettings(classifier="logistic", loss="hinge"), 0) is not None
