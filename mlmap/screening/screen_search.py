@@ -5,7 +5,7 @@ rest), :func:`screen` ranks the unscreened documents and applies the stopping ru
 Müller-Hansen (2020) to the labels in the order they were screened. The default ranker
 (``minilm_tfidf_svm``, :data:`~mlmap.screening.loop.DEFAULT_RANKER`) is the loop that saved the
 most work in the simulations of ``results/screening``: TF-IDF and frozen MiniLM embeddings (each
-text embedded once, cached by content), a linear SVM weighted as ASReview balances it; a round
+text embedded once, cached by content), a linear SVM (hinge loss) weighted as ASReview balances it; a round
 takes seconds once the embeddings are cached. ``fine_tuned`` fine-tunes the pretrained model every
 round instead (:class:`~mlmap.FineTunedRanker`: minutes a round, and it saved less
 work). The ranking is cached under a key of everything that makes it, so asking again with the
@@ -49,9 +49,9 @@ SCREEN_RANKERS: dict[str, RankerSettings | None] = {
 #: The ranker ``screen`` uses unless told otherwise: the one that saved the most work in the simulations.
 DEFAULT_SCREEN_RANKER = "minilm_tfidf_svm"
 #: Documents in the next batch unless told otherwise. On the development seed sets (full, 5% relevant),
-#: retraining the default ranker after every document gave WSS@95 0.320 and 0.471; every 10: the same;
-#: every 25: 0.315 and 0.465, within the seed sets' spread; every 50: 0.307, 0.437; every 100: 0.293, 0.417
-#: (results/screening/exploration.md). 25 keeps a round's reading worth a rerun of the command.
+#: retraining the default ranker after every document gave WSS@95 0.340 and 0.455; every 10: 0.336, 0.464;
+#: every 25: 0.333 and 0.457, within the seed sets' spread; every 50: 0.334, 0.440; every 100: 0.331, 0.422
+#: (results/screening/exploration.md, rows 38 and 42-45). 25 keeps a round's reading worth a rerun of the command.
 DEFAULT_SCREEN_BATCH = 25
 
 
@@ -119,7 +119,9 @@ class ScreenSettings:
         features = {"tfidf": "TF-IDF", "embeddings": "frozen embeddings",
                     "both": f"TF-IDF and frozen embeddings (weight {d.embedding_weight:g}, {d.max_length} tokens)"}
         balance = "not balanced" if d.balance_ratio is None else f"balanced (ratio {d.balance_ratio:g})"
-        return f"{self.ranker}: {features[d.features]}, a linear SVM (C {d.c:g}) fitted on every screened document, {balance}"
+        loss = {"hinge": "hinge loss", "squared_hinge": "squared hinge loss"}[d.loss]
+        return (f"{self.ranker}: {features[d.features]}, a linear SVM ({loss}, C {d.c:g}) fitted on every screened "
+                f"document, {balance}")
 
 
 @dataclass
