@@ -8,6 +8,12 @@ it, with its own cache folder: first cold (every text embedded), then warm with 
 (the default batch: the embeddings come from the cache, the SVM is refitted), then again with the
 same labels (the ranking comes from the cache). Each line: the wall time of the whole command,
 imports included, and the ratio cold / warm.
+
+The embeddings are computed in fp32 on every CPU, so a CPU without bf16 units is slower only by its
+fp32 speed. To estimate one on a faster machine (as on 2026-12-02), hold PyTorch to the AVX2
+kernels (``ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2``) and
+throttle the process with a CPU quota (cgroup ``cpu.cfs_quota_us``) until a 2048x2048 fp32 matmul
+runs as fast as on that CPU (143 GFLOP/s on the 2-core AMD EPYC of ``book/speed.md``).
 """
 
 from __future__ import annotations
