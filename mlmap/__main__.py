@@ -166,7 +166,7 @@ def _screen_description() -> str:
         "Ranks the documents not screened yet from the labels of those screened so far (label 1 or 0; blank: "
         "not screened), writes the next batch to read and the whole ranking, and prints the verdict of the "
         "stopping rule (Callaghan & Mueller-Hansen 2020): its first line says whether you may stop.",
-        "The default ranker, minilm_tfidf_svm, saved the most work in the book's simulations: TF-IDF and the "
+        "The default ranker, minilm_tfidf_svm, saved more work than ASReview's default in the book's simulations: TF-IDF and the "
         "pretrained model's embeddings (each text embedded once, then cached), and a linear SVM (hinge loss) fitted on every "
         "screened document, balanced as ASReview balances it. A round takes seconds once the embeddings are "
         "cached; the first round on a new search embeds it (about a minute per 1,000 documents on 2 cores). "

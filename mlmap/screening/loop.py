@@ -40,7 +40,7 @@ class RankerSettings:
     loss: str = "squared_hinge"
     #: ASReview's ``Balanced`` ratio; ``None`` fits unweighted
     balance_ratio: float | None = 9.8
-    #: ``fixed``: retrain after every ``step`` screened documents; ``screen``: the screen chapter's growing batches
+    #: ``fixed``: retrain after every ``step`` screened documents; ``screen``: the fine-tuned loop's growing batches (LOOP_SETTINGS)
     schedule: str = "fixed"
     step: int = 1
 
