@@ -66,7 +66,7 @@ def test_committed_map_predictions_match_the_cv_results():
     pred = pd.read_csv(RESULTS_DIR / "map" / "predictions.csv")
     assert pred["id"].is_unique and len(pred) == 1500 and not pred.isna().any().any()
     include = evidence_map.out_of_fold(RESULTS_DIR / "cv", "include").set_index("id")
-    merged = pred.set_index("id").join(include, rsuffix="_cv")
+    merged = pred.set_index("id").join(include, suffixes=("", "_cv"))
     np.testing.assert_allclose(merged["p_INCLUDE"], merged["p_INCLUDE_cv"], atol=1e-4)
     assert (merged["pred_INCLUDE"] == merged["pred_INCLUDE_cv"]).all()
     run = json.loads((RESULTS_DIR / "map" / "run.json").read_text())
