@@ -203,3 +203,11 @@ def test_the_hinge_loss_lets_one_mislabelled_document_pull_the_margin_less():
         loop.default_classifier(loop.RankerSettings(loss="log"), 0)
     # logistic regression has one loss; the setting is ignored for it rather than refused
     assert loop.default_classifier(loop.RankerSettings(classifier="logistic", loss="hinge"), 0) is not None
+
+
+def test_ablations_share_a_feature_matrix_only_where_their_features_are_the_same():
+    keys = {name: ranker.feature_key() for name, ranker in loop.RANKER_MODELS.items()}
+    # the classifier, its loss, the balance and the schedule do not change the features
+    assert keys["minilm_tfidf_svm_squared_hinge"] == keys["minilm_tfidf_svm_unbalanced"] == keys["minilm_tfidf_svm"]
+    assert keys["minilm_tfidf_svm_no_minilm"] != keys["minilm_tfidf_svm"]
+    assert loop.DEFAULT_RANKER.with_(max_length=128).feature_key() != keys["minilm_tfidf_svm"]

@@ -33,7 +33,7 @@ class RankerSettings:
     centre: bool = False
     min_df: int = 1
     max_length: int = EMBEDDING_MAX_LENGTH
-    #: ``svm`` (linear, squared hinge) or ``logistic``, with inverse regularisation ``c``
+    #: ``svm`` (linear, its loss set by ``loss``) or ``logistic``, with inverse regularisation ``c``
     classifier: str = "svm"
     c: float = 0.11
     #: the SVM's loss: ``squared_hinge`` (ASReview's) or ``hinge``; ignored by ``logistic``
@@ -59,6 +59,10 @@ class RankerSettings:
 
     def with_(self, **changes: Any) -> RankerSettings:
         return replace(self, **changes)
+
+    def feature_key(self) -> tuple:
+        """The fields :func:`features_for` reads: designs with the same key share one feature matrix."""
+        return (self.features, self.embedding_weight, self.centre, self.min_df, self.max_length)
 
 
 def features_for(texts: Sequence[str], settings: RankerSettings, model_name: str | None = None,

@@ -201,7 +201,7 @@ def run_simulations(
             ids = frame["id"].tolist()
             if model in RANKER_MODELS:
                 ranker = RANKER_MODELS[model]
-                key = (variant, ranker.with_(c=0.0, balance_ratio=None, schedule="fixed", step=1, classifier="", loss=""))
+                key = (variant, ranker.feature_key())
                 if key not in features:  # once per corpus and feature design, shared by the ablations
                     features[key] = features_for(frame["text"].tolist(), ranker, model_name)
                 stats: dict[str, Any] = {}

@@ -29,4 +29,3 @@ def chunked(batch_texts, window=256, stride=192):
     owner = np.array(owner); out = np.stack([vecs[owner == i].mean(0) for i in range(len(batch_texts))])
     return out / np.linalg.norm(out, axis=1, keepdims=True)
 t = time.perf_counter(); e = cached_embeddings(texts, model_name="chunked256", embed=chunked); print("chunked", e.shape, time.perf_counter() - t, flush=True)
-titles = f["text"].str.split("\n").str[0] if False else None
