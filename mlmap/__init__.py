@@ -6,6 +6,7 @@ module per job:
 - ``paths``: where data, caches and results live;       ``hardware``: bf16 support
 - ``data``: fetching, checking and shaping the labels;    ``labels``: binary or multilabel, decided once
 - ``models``: choosing and loading the pretrained model;  ``tokenizing``: texts to a Dataset
+- ``heads``: the classification head on [CLS] or on the mean of the token vectors
 - ``trainer``: ``CustomTrainer`` (the loss);              ``predicting``: probabilities, batched
 - ``metrics``: scores and ``pos_weight``;                 ``caching``: fine-tuned models on disk
 - ``training``: ``fine_tune`` and its arguments;          ``recipe``: the training recipe, the book's split and settings
@@ -51,6 +52,7 @@ from .metrics import (
     compute_pos_weight,
     f1_at_thresholds,
 )
+from .heads import POOLINGS, mean_pool
 from .models import (
     ModelNotFoundError,
     bundled_model_path,
@@ -104,6 +106,7 @@ __all__ = [
     "LOOP_SETTINGS",
     "MULTILABEL_PROBLEM",
     "PAD_MULTIPLE",
+    "POOLINGS",
     "RECIPE",
     "RESULTS_DIR",
     "SEED",
@@ -150,6 +153,7 @@ __all__ = [
     "iter_documents",
     "label_columns",
     "load_classifier",
+    "mean_pool",
     "load_labels",
     "load_saved_classifier",
     "load_tokenizer",

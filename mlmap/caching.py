@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 from transformers import AutoModelForSequenceClassification, PreTrainedModel, Trainer
 
+from .heads import register_folder
 from .models import quiet_transformers
 
 LOG_HISTORY_FILE = "log_history.json"
@@ -47,6 +48,7 @@ def is_cached(folder: Path | None) -> bool:
 
 def load_cached(folder: Path) -> tuple[PreTrainedModel, list[dict[str, Any]]]:
     """The saved model and its training log."""
+    register_folder(folder)
     with quiet_transformers():
         model = AutoModelForSequenceClassification.from_pretrained(folder)
     log_file = folder / LOG_HISTORY_FILE

@@ -117,6 +117,7 @@ def fine_tune_space(train: pd.DataFrame, space: SearchSpace, learning_rate: floa
     args = {**recipe.training_args(), "learning_rate": learning_rate, "per_device_train_batch_size": space.batch_size}
     # run_cv shows its own progress bar; the Trainer's is for a single run on a terminal (python -m mlmap train)
     return fine_tune(train, model_name=model_name, max_length=space.max_length, pos_weight=recipe.pos_weight,
+                     pooling=recipe.pooling,
                      num_train_epochs=epochs or space.epochs(len(train)), seed=seed, callbacks=[callback],
                      output_dir=str(PROJECT_ROOT / ".cache" / "cv-trainer"), disable_tqdm=not show_progress,
                      logging_strategy="no", max_attempts=max_attempts, on_failure=on_failure, **args)

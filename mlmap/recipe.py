@@ -6,8 +6,10 @@ clipped at 1.0, learning rate 5e-5, and at least ``min_steps`` optimizer steps h
 training set (Mosbach et al. 2021, "On the stability of fine-tuning BERT"; Zhang et al. 2021,
 "Revisiting few-sample BERT fine-tuning"). Multilabel models train with ``pos_weight`` (rare labels
 ranked better) and are then calibrated per label on held-out documents (:mod:`mlmap.calibration`),
-so their probabilities count right. The values were chosen on inner splits only
-(``results/cv/exploration.md``) and frozen before the third cross-validation run. Every run checks
+so their probabilities count right. The classifier reads the mean of the token vectors, the way
+all-MiniLM-L6-v2 was trained to be read, rather than the [CLS] token (:mod:`mlmap.heads`). The
+values were chosen on inner splits only (``results/cv/exploration.md``) and frozen before the third
+cross-validation run; the head was chosen the same way before the fourth. Every run checks
 that the model learned and retries up to ``max_attempts`` seeds (:mod:`mlmap.learning`).
 ``max_length`` stays a choice of each use. The binary and prediction chapters (and the benchmark)
 use :data:`BOOK_SETTINGS`, a shorter run that fits a book build, so they train and look up the
@@ -45,7 +47,8 @@ class TrainingRecipe:
     because a few dozen steps are where fine-tuning BERT is known to collapse; ``max_attempts`` how
     many seeds a run tries before it reports that a label did not learn (:mod:`mlmap.learning`);
     ``pos_weight`` is passed to :func:`mlmap.fine_tune` (multilabel only) and ``calibrate`` says
-    whether the probabilities are then Platt-scaled on held-out documents (:mod:`mlmap.calibration`).
+    whether the probabilities are then Platt-scaled on held-out documents (:mod:`mlmap.calibration`);
+    ``pooling`` the classification head (:mod:`mlmap.heads`), passed to :func:`mlmap.fine_tune`.
     """
 
     learning_rate: float = 5e-5
@@ -58,6 +61,7 @@ class TrainingRecipe:
     max_attempts: int = 3
     pos_weight: str | None = "auto"
     calibrate: bool = True
+    pooling: str = "mean"
 
     def epochs_for(self, n_train: int, batch_size: int | None = None, min_epochs: int | None = None) -> int:
         """Whole epochs over ``n_train`` documents that give at least ``min_steps`` optimizer steps."""

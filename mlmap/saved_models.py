@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase, Trainer
 
+from .heads import register_folder
 from .labels import MULTILABEL_PROBLEM, SINGLE_LABEL_PROBLEM
 from .models import quiet_transformers
 from .openvino_engine import OpenVINOClassifier, openvino_classifier, resolve_engine
@@ -176,6 +177,7 @@ def load_saved_classifier(folder: str | os.PathLike) -> SavedClassifier:
     folder = Path(folder)
     info = read_model_info(folder)
     try:
+        register_folder(folder)
         with quiet_transformers():
             model = AutoModelForSequenceClassification.from_pretrained(folder).eval()
         tokenizer = AutoTokenizer.from_pretrained(folder)

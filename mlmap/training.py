@@ -18,6 +18,7 @@ from .hardware import use_bf16
 from .labels import is_multilabel, num_labels
 from .learning import DidNotLearnError, LearningCheck, check_learning, check_sample
 from .metrics import compute_metrics
+from .heads import Pooling
 from .models import load_classifier, quiet_transformers, resolve_model
 from .paths import DEFAULT_OUTPUT_DIR
 from .recipe import RECIPE, SEED
@@ -59,11 +60,14 @@ def model_cache_key(
     pos_weight: Literal["auto"] | None,
     attention_dropout: float | None,
     training_args: dict[str, Any],
+    pooling: str = "cls",
 ) -> str:
     """The key ``fine_tune`` saves a model under: every setting that changes the trained weights."""
     return caching.fingerprint(model=model_name, data=caching.frame_hash(train_df), max_length=max_length,
                                pos_weight=pos_weight, attention_dropout=attention_dropout,
-                               num_labels=num_labels, args=training_args)
+                               num_labels=num_labels, args=training_args,
+                               # a [CLS] model keeps the key it had before heads were a choice
+                               **({} if pooling == "cls" else {"pooling": pooling}))
 
 
 def fine_tune(
@@ -73,6 +77,7 @@ def fine_tune(
     max_length: int | None = None,
     pos_weight: Literal["auto"] | None = "auto",
     attention_dropout: float | None = 0.0,
+    pooling: Pooling = "cls",
     cache_dir: str | os.PathLike | None = None,
     callbacks: list[TrainerCallback] | None = None,
     check: bool = True,
@@ -82,7 +87,8 @@ def fine_tune(
 ) -> CustomTrainer:
     """Fine-tune a classifier on ``train_df`` (``text``, ``labels``) and return its trainer.
 
-    Binary or multilabel follows the labels; ``attention_dropout`` is passed to
+    Binary or multilabel follows the labels; ``attention_dropout`` and ``pooling`` (the head on
+    [CLS], or on the mean of the token vectors: :mod:`mlmap.heads`) are passed to
     :func:`~mlmap.load_classifier`. The trainer keeps ``max_length`` (default
     :data:`~mlmap.BERT_MAX_LENGTH`), and its ``predict_proba`` tokenizes texts to it.
 
@@ -117,7 +123,8 @@ def fine_tune(
 
     saved = None
     if cache_dir is not None:
-        key = model_cache_key(train_df, model_name, outputs, max_length, pos_weight, attention_dropout, training_args)
+        key = model_cache_key(train_df, model_name, outputs, max_length, pos_weight, attention_dropout, training_args,
+                              pooling)
         saved = Path(cache_dir) / key
     seed = training_args.get("seed", SEED)
 
@@ -157,7 +164,7 @@ def fine_tune(
         set_seed(attempt_seed)
         with quiet_transformers():  # the report that the new head is untrained says nothing new here
             model = load_classifier(model_name, num_labels=outputs, multilabel=multilabel,
-                                    attention_dropout=attention_dropout)
+                                    attention_dropout=attention_dropout, pooling=pooling)
         trainer = make_trainer(model, attempt_seed)
         trainer.train()
         if not check:

@@ -38,29 +38,6 @@ def label_scores(truth: np.ndarray, proba: np.ndarray) -> dict[str, object]:
             "spread": [round(float(v), 3) for v in proba2.std(axis=0)]}
 
 
-def mean_pooling_classifier(*args, **kwargs):
-    """Prototype: the BERT classifier reading the mean of the last hidden states instead of [CLS]'s pooler.
-
-    all-MiniLM-L6-v2 was trained as a sentence encoder through mean pooling; its [CLS] token and
-    pooler were not part of that objective. Only for ``--pooling mean``: not a model mlmap saves.
-    """
-    from transformers.modeling_outputs import SequenceClassifierOutput
-
-    model = original_load_classifier(*args, **kwargs)
-
-    def forward(input_ids=None, attention_mask=None, token_type_ids=None, labels=None, **rest):
-        hidden = model.bert(input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
-        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
-        return SequenceClassifierOutput(logits=model.classifier(model.dropout(pooled)))
-
-    model.forward = forward
-    return model
-
-
-original_load_classifier = mlmap.training.load_classifier
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("target", choices=list(cv.TARGETS))
@@ -73,12 +50,10 @@ def main() -> None:
     parser.add_argument("--fold", type=int, default=0)
     parser.add_argument("--seed", type=int, default=mlmap.SEED)
     parser.add_argument("--pooling", choices=["cls", "mean"], default="cls",
-                        help="the head reads [CLS] through BERT's pooler (mlmap's model) or the mean of the tokens")
+                        help="the head reads [CLS] through BERT's pooler or the mean of the tokens (mlmap.heads)")
     parser.add_argument("--log", help="append one JSON line per epoch to this file")
     args = parser.parse_args()
 
-    if args.pooling == "mean":
-        mlmap.training.load_classifier = mean_pooling_classifier
     frame = cv.target_frame(mlmap.load_labels(), args.target)
     folds = cv.fold_assignments({args.target: frame}, 3, mlmap.SEED)["fold"].to_numpy()
     train = frame[folds != args.fold].reset_index(drop=True)
@@ -91,6 +66,7 @@ def main() -> None:
     start = time.perf_counter()
     mlmap.fine_tune(inner_train, max_length=args.max_length, learning_rate=args.lr, num_train_epochs=epochs,
                     warmup_steps=args.warmup, pos_weight="auto" if args.pos_weight else None, seed=args.seed,
+                    pooling=args.pooling,
                     callbacks=[callback], disable_tqdm=True, logging_strategy="no", output_dir=".cache/explore-trainer")
     seconds = time.perf_counter() - start
     truth = cv.label_matrix(inner_val)

@@ -36,7 +36,8 @@ def tokenizer():
     return AutoTokenizer.from_pretrained(mlmap.bundled_model_path())
 
 
-def _tiny_model(tokenizer, num_labels: int, multilabel: bool):
+def _tiny_model(tokenizer, num_labels: int, multilabel: bool, pooling: str = "cls"):
+    """A tiny random BERT classifier: the [CLS] head transformers builds, or mlmap's mean-pooled head."""
     torch.manual_seed(0)
     config = BertConfig(
         vocab_size=tokenizer.vocab_size,
@@ -48,6 +49,10 @@ def _tiny_model(tokenizer, num_labels: int, multilabel: bool):
         num_labels=num_labels,
         problem_type="multi_label_classification" if multilabel else "single_label_classification",
     )
+    if pooling == "mean":
+        from mlmap.heads import mean_pooled_config, register_mean_pooled
+
+        return register_mean_pooled("bert")[1](mean_pooled_config(config))
     return BertForSequenceClassification(config)
 
 
@@ -62,7 +67,7 @@ def tiny_model_dir(tmp_path_factory, tokenizer):
 
 @pytest.fixture
 def make_tiny_model(tokenizer):
-    return lambda num_labels=2, multilabel=False: _tiny_model(tokenizer, num_labels, multilabel)
+    return lambda num_labels=2, multilabel=False, pooling="cls": _tiny_model(tokenizer, num_labels, multilabel, pooling)
 
 
 WORDS = "carbon tax emissions trading building standard subsidy forest transport label policy energy".split()

@@ -21,9 +21,9 @@ def _dataset(binary_df, tokenizer):
 AGREE = {"fp32": 1e-5, "bf16": 2e-2}
 
 
-@pytest.mark.parametrize("multilabel", [False, True])
-def test_openvino_probabilities_equal_pytorch(make_tiny_model, tokenizer, binary_df, multilabel, precision):
-    model = make_tiny_model(3 if multilabel else 2, multilabel=multilabel)
+@pytest.mark.parametrize("multilabel,pooling", [(False, "cls"), (True, "cls"), (True, "mean")])
+def test_openvino_probabilities_equal_pytorch(make_tiny_model, tokenizer, binary_df, multilabel, pooling, precision):
+    model = make_tiny_model(3 if multilabel else 2, multilabel=multilabel, pooling=pooling)
     dataset = _dataset(binary_df, tokenizer)
     torch_proba = mlmap.predict_proba(model, dataset, tokenizer, batch_size=5, engine="pytorch")
     ov_proba = mlmap.predict_proba(model, dataset, tokenizer, batch_size=5, engine="openvino")
