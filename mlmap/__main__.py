@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     fetch.add_argument("--dest", help="where to put it (default: $MLMAP_DATA_PATH, else data/labels.feather)")
 
     from .paths import RESULTS_DIR
-    from .recipe import SEED
+    from .recipe import CV_MAX_LENGTH, RECIPE, SEED
     from .screening.screen_search import DEFAULT_SCREEN_BATCH, DEFAULT_SCREEN_RANKER, SCREEN_RANKERS
 
     cv = commands.add_parser(
@@ -267,8 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--out", required=True, metavar="DIR", help="the model folder to write")
     _pretrained_model_option(train)
     train.add_argument("--learning-rate", type=float, action="append", help="learning rate(s) to choose from (default: the cross-validation's)")
-    train.add_argument("--epochs", type=int, help="most epochs; the model after each is a candidate (default 4)")
-    train.add_argument("--max-length", type=int, help="tokens per document (default 512)")
+    train.add_argument("--epochs", type=int, help="most epochs; the model after each is a candidate (default: enough "
+                       f"for {RECIPE.min_steps} optimizer steps, at least {RECIPE.min_epochs})")
+    train.add_argument("--max-length", type=int, help=f"tokens per document (default {CV_MAX_LENGTH}, as in the cross-validation)")
     train.add_argument("--seed", type=int, default=SEED, help=f"seed of the held-out split and training (default {SEED})")
     _text_column_options(train)
 

@@ -42,7 +42,7 @@ from .models import resolve_model
 from .paths import PROJECT_ROOT, RESULTS_DIR
 from .predicting import predict_proba
 from .progress import show_progress
-from .recipe import RECIPE, SEED, TrainingRecipe
+from .recipe import CV_MAX_LENGTH, RECIPE, SEED, TrainingRecipe
 from .targets import TARGETS, label_matrix, target_frame
 from .tokenizing import BERT_MAX_LENGTH, hf_tokenize_data
 
@@ -75,7 +75,7 @@ class SearchSpace:
 #: outer fold 0 only): :data:`~mlmap.RECIPE` (learning rate 5e-5, 10% warm-up, at least 300 steps,
 #: ``pos_weight`` then calibration) for every target, the model after every epoch as a candidate,
 #: 256 tokens (512 would double the run beyond its 3-hour budget on 2 cores).
-SEARCH_SPACES = {target: SearchSpace(learning_rates=(RECIPE.learning_rate,), max_length=256)
+SEARCH_SPACES = {target: SearchSpace(learning_rates=(RECIPE.learning_rate,), max_length=CV_MAX_LENGTH)
                  for target in ("include", "instruments", "sectors")}
 
 
