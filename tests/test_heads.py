@@ -12,7 +12,7 @@ import torch
 from transformers import AutoModelForSequenceClassification, BertModel
 
 import mlmap
-from mlmap.heads import pooling_of
+from mlmap.heads import pooling_of, register_mean_pooled
 
 
 def test_mean_pool_averages_only_the_real_tokens():
@@ -46,6 +46,8 @@ def test_load_classifier_puts_the_mean_head_on_the_pretrained_encoder(tiny_encod
     assert pooling_of(mlmap.load_classifier(tiny_encoder_dir).config) == "cls"
     with pytest.raises(ValueError, match="pooling must be one of"):
         mlmap.load_classifier(tiny_encoder_dir, pooling="max")
+    with pytest.raises(ValueError, match="no mean-pooled head for 'not-a-model' models; use pooling='cls'"):
+        register_mean_pooled("not-a-model")
 
 
 def test_a_saved_mean_pooled_folder_loads_as_itself_after_import_mlmap(make_tiny_model, tokenizer, binary_df, tmp_path):
@@ -77,3 +79,27 @@ def test_fine_tune_trains_the_mean_head_and_keys_its_cache_apart(tiny_encoder_di
     again = mlmap.fine_tune(binary_df, pooling="mean", **args)  # from the cache: the same class and answer
     assert type(again.model) is type(trainer.model)
     np.testing.assert_array_equal(again.predict_proba(binary_df["text"].tolist()), proba)
+
+
+@pytest.mark.parametrize("config_class", ["RobertaConfig", "DistilBertConfig"])
+def test_other_encoder_families_get_the_mean_head_and_reload(config_class, tmp_path):
+    import transformers
+
+    from mlmap.heads import mean_pooled_config
+
+    small = (dict(dim=32, n_layers=1, n_heads=2, hidden_dim=64) if config_class == "DistilBertConfig"
+             else dict(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64))
+    config = getattr(transformers, config_class)(vocab_size=100, num_labels=3, **small)
+    torch.manual_seed(0)
+    model = register_mean_pooled(config.model_type)[1](mean_pooled_config(config)).eval()
+    model.save_pretrained(tmp_path)
+    loaded = AutoModelForSequenceClassification.from_pretrained(tmp_path).eval()
+    ids = torch.randint(5, 90, (2, 9))
+    mask = torch.tensor([[1] * 9, [1] * 5 + [0] * 4])
+    with torch.no_grad():
+        logits = loaded(input_ids=ids, attention_mask=mask).logits
+        assert torch.equal(logits, model(input_ids=ids, attention_mask=mask).logits)
+        # the short document alone gives what it gave padded
+        alone = loaded(input_ids=ids[1:, :5], attention_mask=mask[1:, :5]).logits
+    torch.testing.assert_close(alone, logits[1:], atol=1e-5, rtol=1e-5)
+    assert pooling_of(loaded.config) == "mean"
