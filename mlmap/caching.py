@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from transformers import AutoModelForSequenceClassification, PreTrainedModel, Trainer
+from transformers import PreTrainedModel, Trainer
 
-from .heads import register_folder
-from .models import quiet_transformers
+from .models import load_fine_tuned, quiet_transformers
 
 LOG_HISTORY_FILE = "log_history.json"
 #: The learning check of every attempt that made a cached model (:func:`mlmap.fine_tune`).
@@ -48,9 +47,7 @@ def is_cached(folder: Path | None) -> bool:
 
 def load_cached(folder: Path) -> tuple[PreTrainedModel, list[dict[str, Any]]]:
     """The saved model and its training log."""
-    register_folder(folder)
-    with quiet_transformers():
-        model = AutoModelForSequenceClassification.from_pretrained(folder)
+    model = load_fine_tuned(folder)
     log_file = folder / LOG_HISTORY_FILE
     return model, json.loads(log_file.read_text()) if log_file.is_file() else []
 

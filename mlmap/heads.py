@@ -42,18 +42,13 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
     return (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
 
 
-def mean_pooled_type(encoder_type: str) -> str:
-    """The model type of a mean-pooled classifier on an encoder of ``encoder_type``."""
-    return _PREFIX + encoder_type
-
-
 def _make_classes(encoder_type: str) -> tuple[type, type]:
     """A config and a model class for a mean-pooled classifier on the ``encoder_type`` family."""
     base_config = type(AutoConfig.for_model(encoder_type))
     encoder_class = MODEL_MAPPING[base_config]
     family = next(c for c in encoder_class.__mro__[1:] if hasattr(c, "base_model_prefix")
                   and c.base_model_prefix == encoder_class.base_model_prefix and c is not encoder_class)
-    model_type = mean_pooled_type(encoder_type)
+    model_type = _PREFIX + encoder_type
     name = "MeanPooled" + base_config.__name__.removesuffix("Config")
     config_class = type(name + "Config", (base_config,), {"model_type": model_type, "__module__": __name__})
     takes_pooling_flag = "add_pooling_layer" in inspect.signature(encoder_class.__init__).parameters

@@ -64,6 +64,13 @@ def quiet_transformers() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
+def load_fine_tuned(folder: str | os.PathLike) -> PreTrainedModel:
+    """A fine-tuned classifier saved in ``folder`` (either head), without transformers' load report."""
+    register_folder(folder)  # a mean-pooled model's type must be registered before its config loads
+    with quiet_transformers():
+        return AutoModelForSequenceClassification.from_pretrained(folder)
+
+
 def load_classifier(
     name: str | None = None,
     num_labels: int = 2,

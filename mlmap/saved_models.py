@@ -18,11 +18,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase, Trainer
+from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase, Trainer
 
-from .heads import register_folder
 from .labels import MULTILABEL_PROBLEM, SINGLE_LABEL_PROBLEM
-from .models import quiet_transformers
+from .models import load_fine_tuned, quiet_transformers
 from .openvino_engine import OpenVINOClassifier, openvino_classifier, resolve_engine
 from .predicting import MODEL_INPUTS, predict_proba, texts_frame
 from .tokenizing import hf_tokenize_data
@@ -177,9 +176,7 @@ def load_saved_classifier(folder: str | os.PathLike) -> SavedClassifier:
     folder = Path(folder)
     info = read_model_info(folder)
     try:
-        register_folder(folder)
-        with quiet_transformers():
-            model = AutoModelForSequenceClassification.from_pretrained(folder).eval()
+        model = load_fine_tuned(folder).eval()
         tokenizer = AutoTokenizer.from_pretrained(folder)
     except OSError as exc:
         raise ModelFolderError(f"{folder} has {MODEL_INFO_FILE} but its weights or tokenizer cannot be loaded: {exc}") from exc

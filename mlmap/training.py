@@ -15,10 +15,10 @@ from transformers.trainer_callback import PrinterCallback
 
 from . import caching
 from .hardware import use_bf16
+from .heads import Pooling
 from .labels import is_multilabel, num_labels
 from .learning import DidNotLearnError, LearningCheck, check_learning, check_sample
 from .metrics import compute_metrics
-from .heads import Pooling
 from .models import load_classifier, quiet_transformers, resolve_model
 from .paths import DEFAULT_OUTPUT_DIR
 from .recipe import RECIPE, SEED
