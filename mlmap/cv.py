@@ -71,7 +71,8 @@ class SearchSpace:
         return self.max_epochs or self.recipe.epochs_for(n_train, self.batch_size)
 
 
-#: Frozen before the third run, from the exploration in ``results/cv/exploration.md`` (inner split of
+#: Frozen before the third run (and kept for the fourth, whose only change is the recipe's mean-pooled
+#: head), from the exploration in ``results/cv/exploration.md`` (inner split of
 #: outer fold 0 only): :data:`~mlmap.RECIPE` (learning rate 5e-5, 10% warm-up, at least 300 steps,
 #: ``pos_weight`` then calibration) for every target, the model after every epoch as a candidate,
 #: 256 tokens (512 would double the run beyond its 3-hour budget on 2 cores).

@@ -201,9 +201,9 @@ def test_bad_arguments_say_what_to_do(tmp_path, labelled_df, tiny_encoder_dir):
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("folder", ["cv", "cv-run2"])
+@pytest.mark.parametrize("folder", ["cv", "cv-run3", "cv-run2"])
 def test_committed_scores_recompute_from_out_of_fold_probabilities(folder):
-    """results/cv (made by `make cv`) and the run before it: every target, model and fold, F1 from
+    """results/cv (made by `make cv`) and the runs before it: every target, model and fold, F1 from
     probabilities + labels + thresholds."""
     import mlmap
 
