@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -89,11 +90,58 @@ def test_out_of_fold_table_has_every_document_once_and_scores_recompute(tmp_path
         for model, rows in oof.groupby("model"):
             assert rows["id"].is_unique and set(rows["id"]) == expected, (target, model)
     assert_summary_recomputes(tmp_path, labelled_df)
-    same = cv_results.compare_runs(tmp_path, tmp_path)
-    assert len(same) == len(summary) and (same["median_abs_diff"] == 0).all() and (same["f1_diff"] == 0).all()
     record = json.loads((tmp_path / "run.json").read_text())
     assert record["runs"][-1]["machine"]["torch"] and set(record["compute_seconds"]) == {"include", "sectors"}
 
+
+
+def _f1_by_counting(truth: np.ndarray, proba: np.ndarray, threshold: float) -> float:
+    """Binary F1 of the decisions ``proba >= threshold``, from the counts: 2 TP / (2 TP + FP + FN)."""
+    decided = proba >= threshold
+    tp, fp, fn = (decided & (truth == 1)).sum(), (decided & (truth == 0)).sum(), (~decided & (truth == 1)).sum()
+    return 2 * tp / (2 * tp + fp + fn)
+
+
+def test_compare_runs_reports_exactly_the_unit_that_changed(tmp_path, labelled_df, tiny_encoder_dir):
+    reference, rerun = tmp_path / "reference", tmp_path / "rerun"
+    _run(reference, labelled_df, tiny_encoder_dir, models=("tfidf",))
+    shutil.copytree(reference, rerun)
+    same = cv_results.compare_runs(reference, rerun)
+    assert len(same) == 6  # two targets x three folds
+    assert (same[["median_abs_diff", "max_abs_diff", "f1_diff"]] == 0).all().all()
+
+    # the rerun differs in one unit (include, fold 1): every probability 1e-4 higher (no decision changes),
+    # and one relevant document the reference found (at or above the threshold) now at 0, missed
+    path = rerun / "folds" / "include-fold1-tfidf.json"
+    unit = json.loads(path.read_text())
+    threshold, before = unit["selected"]["thresholds"][0], np.asarray(unit["proba"])
+    truth = cv.target_frame(labelled_df, "include").set_index("id").loc[unit["ids"], "labels"].to_numpy()
+    found = np.flatnonzero((truth == 1) & (before >= threshold))
+    after = before + 1e-4
+    assert len(found) and ((after >= threshold) == (before >= threshold)).all() and (after <= 1).all()
+    after[found[0]] = 0.0
+    path.write_text(json.dumps({**unit, "proba": after.tolist()}))
+    (rerun / "folds" / "sectors-fold2-tfidf.json").unlink()  # a unit the rerun has not made: left out
+    cv_results.write_summaries(cv_results.Store(rerun), labelled_df)
+
+    table = cv_results.compare_runs(reference, rerun).set_index(["target", "model", "fold"])
+    assert len(table) == 5 and ("sectors", "tfidf", 2) not in table.index
+    changed = table.loc[("include", "tfidf", 1)]
+    assert changed["median_abs_diff"] == pytest.approx(1e-4)  # 19 of the 20 documents moved by 1e-4
+    assert changed["max_abs_diff"] == pytest.approx(before[found[0]])  # the one set to 0
+    # F1 by counting, rerun minus reference: the missed document lowers it
+    f1_before, f1_after = _f1_by_counting(truth, before, threshold), _f1_by_counting(truth, after, threshold)
+    assert changed["f1_reference"] == pytest.approx(f1_before, abs=1e-6)
+    assert changed["f1_diff"] == pytest.approx(f1_after - f1_before, abs=1e-6) and changed["f1_diff"] < 0
+    others = table.drop(index=("include", "tfidf", 1))
+    assert (others[["median_abs_diff", "max_abs_diff", "f1_diff"]] == 0).all().all()
+
+    # other test documents in a unit: refused rather than compared
+    path = rerun / "folds" / "sectors-fold0-tfidf.json"
+    unit = json.loads(path.read_text())
+    path.write_text(json.dumps({**unit, "ids": unit["ids"][1:] + unit["ids"][:1]}))
+    with pytest.raises(RuntimeError, match="sectors-fold0-tfidf.json: the two runs have different test documents"):
+        cv_results.compare_runs(reference, rerun)
 
 def test_the_chosen_inner_model_predicts_the_test_fold_calibrated_on_validation(tmp_path, labelled_df, tiny_encoder_dir):
     from mlmap.calibration import PlattScaling, fit_platt
