@@ -6,6 +6,9 @@ import argparse
 import signal
 import sys
 import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from .data import DataError, fetch_data
 from .openvino_engine import ENGINES
@@ -51,7 +54,6 @@ def _simulate(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from . import final_models
     from .cv import SEARCH_SPACES
 
     if (args.target is None) == (args.data is None):
@@ -65,17 +67,32 @@ def _train(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in {"learning_rates": tuple(args.learning_rate) if args.learning_rate else None,
                                    "max_epochs": args.epochs, "max_length": args.max_length}.items() if v is not None}
     space = replace(space, **overrides)
-    if args.target is not None:
-        folder = final_models.train_target(args.target, args.out, args.model, args.seed, space)
-    else:
-        from .data import sha256_of
-
-        frame, names, note = final_models.training_frame_from_file(args.data, args.label, args.title_column, args.abstract_column)
-        print(note, file=sys.stderr)
-        folder = final_models.train_final_model(frame, names, args.out, space, args.model, args.seed,
-                                                {"file": str(args.data), "sha256": sha256_of(args.data), "labels": names})
+    with _warnings_on_stderr():
+        folder = _train_folder(args, space)
     print(f"model saved in {folder}")
     return 0
+
+
+def _train_folder(args: argparse.Namespace, space: Any) -> Path:
+    from . import final_models
+    from .data import sha256_of
+
+    if args.target is not None:
+        return final_models.train_target(args.target, args.out, args.model, args.seed, space)
+    frame, names, note = final_models.training_frame_from_file(args.data, args.label, args.title_column, args.abstract_column)
+    print(note, file=sys.stderr)
+    return final_models.train_final_model(frame, names, args.out, space, args.model, args.seed,
+                                          {"file": str(args.data), "sha256": sha256_of(args.data), "labels": names})
+
+
+@contextmanager
+def _warnings_on_stderr():
+    """Warnings as one ``warning: ...`` line each on stderr, after the command's own output."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)
 
 
 def _predict(args: argparse.Namespace) -> int:
@@ -83,8 +100,7 @@ def _predict(args: argparse.Namespace) -> int:
 
     common = dict(threshold=args.threshold, chunk_size=args.chunk_size, batch_size=args.batch_size,
                   title_column=args.title_column, abstract_column=args.abstract_column, engine=args.engine)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with _warnings_on_stderr():
         if args.ray is None:
             summary = predict_file(args.input, args.model, args.output, **common)
         else:
@@ -93,8 +109,6 @@ def _predict(args: argparse.Namespace) -> int:
             summary = predict_file_with_ray(args.input, args.model, args.output,
                                             address=None if args.ray == "local" else args.ray, workers=args.workers,
                                             **common)
-    for warning in caught:
-        print(f"warning: {warning.message}", file=sys.stderr)
     print(summary)
     return 0
 
@@ -257,8 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     train = commands.add_parser(
         "train", help="train a final model on all labelled documents and save it as a model folder",
         description="Settings and thresholds are chosen as the cross-validation chooses them, on a stratified quarter "
-                    "of the labelled documents held out, then the model is refitted on all of them and saved with its "
-                    "label names, thresholds and how it was trained. Train on the book's data (--target) or on your "
+                    "of the labelled documents held out; the chosen model itself is saved (no refit), with its label "
+                    "names, thresholds fitted on its own predictions of that quarter, and how it was trained. Train on the book's data (--target) or on your "
                     "own labelled file (--data, --label).")
     train.add_argument("--target", choices=["include", "instruments", "sectors"], help="one of the book's targets")
     train.add_argument("--data", metavar="FILE", help="your own labelled documents: CSV, Parquet, Feather, RIS or OpenAlex JSON Lines")

@@ -17,12 +17,14 @@ so an interrupted run resumes where it stopped and gives the same results.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -56,7 +58,7 @@ class SearchSpace:
     Each learning rate is one training run with ``recipe`` (warm-up, linear decay, ``pos_weight``,
     calibration) of ``max_epochs`` epochs, or, when that is None, of as many epochs as the recipe's
     ``min_steps`` needs on the training documents; the model after every epoch is a candidate.
-    ``train``'s refit trains the same schedule and stops after the chosen epoch.
+    ``train`` trains the same schedule and saves the chosen epoch's weights.
     """
 
     learning_rates: tuple[float, ...]
@@ -82,18 +84,31 @@ SEARCH_SPACES = {target: SearchSpace(learning_rates=(RECIPE.learning_rate,), max
 
 class EpochProbabilities(TrainerCallback):
     """Probabilities on a validation set (and a test set) after every epoch; optionally stops training
-    after ``stop_after`` epochs."""
+    after ``stop_after`` epochs, and saves the weights after every epoch into ``snapshots`` (a folder)."""
 
-    def __init__(self, dataset=None, stop_after: int | None = None, test=None) -> None:
+    def __init__(self, dataset=None, stop_after: int | None = None, test=None,
+                 snapshots: str | os.PathLike | None = None) -> None:
         self.dataset, self.stop_after, self.test = dataset, stop_after, test
+        self.snapshots = None if snapshots is None else Path(snapshots)
         self.by_epoch: dict[int, np.ndarray] = {}
         self.test_by_epoch: dict[int, np.ndarray] = {}
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.by_epoch, self.test_by_epoch = {}, {}  # a retry from the next seed starts afresh
+        if self.snapshots is not None:
+            shutil.rmtree(self.snapshots, ignore_errors=True)
+            self.snapshots.mkdir(parents=True)
+
+    def snapshot(self, epoch: int) -> Path:
+        """Where the weights after ``epoch`` are saved."""
+        return self.snapshots / f"epoch{epoch}.pt"
 
     def on_epoch_end(self, args, state, control, model=None, processing_class=None, **kwargs):
         epoch = int(round(state.epoch))
+        if self.snapshots is not None:
+            import torch
+
+            torch.save(model.state_dict(), self.snapshot(epoch))
         for dataset, into in ((self.dataset, self.by_epoch), (self.test, self.test_by_epoch)):
             if dataset is not None:
                 into[epoch] = predict_proba(model, dataset, processing_class,

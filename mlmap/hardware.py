@@ -33,6 +33,11 @@ def use_bf16() -> bool:
     return setting == "bf16" or (setting == "auto" and bf16_supported())
 
 
+def precision_name() -> str:
+    """``"bf16"`` or ``"fp32"``: the precision mlmap trains and predicts in here (:func:`use_bf16`)."""
+    return "bf16" if use_bf16() else "fp32"
+
+
 def check_same_precision(saved: dict, what: str) -> None:
     """Refuse to continue a saved unit of work trained in another precision than this run trains in.
 

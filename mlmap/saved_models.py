@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase, Trainer
 
+from .hardware import precision_name
 from .labels import MULTILABEL_PROBLEM, SINGLE_LABEL_PROBLEM
 from .models import load_fine_tuned, quiet_transformers
 from .openvino_engine import OpenVINOClassifier, openvino_classifier, resolve_engine
@@ -56,6 +58,15 @@ class SavedClassifier:
     def max_length(self) -> int:
         return int(self.info["max_length"])
 
+    @property
+    def thresholds_precision(self) -> str | None:
+        """The precision (``"bf16"``, ``"fp32"``) of the predictions the saved thresholds were fitted on, if known."""
+        training = self.info.get("training") or {}
+        recorded = ((training.get("selection") or {}).get("thresholds") or {}).get("precision")
+        if recorded is None and "bf16" in training:  # saved before the thresholds recorded their own
+            recorded = "bf16" if training["bf16"] else "fp32"
+        return recorded
+
     def thresholds(self, choice: str | float = "f1") -> np.ndarray:
         """One threshold per label: a saved one by name (``"f1"``, ``"recall95"``), or one number for all."""
         saved = self.info["thresholds"]
@@ -66,6 +77,12 @@ class SavedClassifier:
                 if choice not in saved:
                     raise ModelFolderError(f"{self.folder} has no {choice!r} threshold; it has: "
                                            f"{', '.join(saved)} (or give a number between 0 and 1)") from None
+                fitted, here = self.thresholds_precision, precision_name()
+                if fitted is not None and fitted != here:
+                    warnings.warn(f"{self.folder.name}'s thresholds were fitted on {fitted} predictions, but this machine "
+                                  f"predicts in {here}: documents near a threshold may be decided differently "
+                                  f"(MLMAP_PRECISION={fitted} predicts as they were fitted, where the CPU allows)",
+                                  stacklevel=2)
                 return np.asarray(saved[choice], dtype=np.float64)
         if not 0 <= choice <= 1:
             raise ValueError(f"a threshold is a probability between 0 and 1, got {choice}")

@@ -64,6 +64,34 @@ def threshold_for_recall(labels: np.ndarray, scores: np.ndarray, recall: float =
     return float(ordered_scores[n - 1])
 
 
+def recall_threshold_with_confidence(labels: np.ndarray, scores: np.ndarray, recall: float = 0.95,
+                                     confidence: float = 0.9) -> tuple[float, float]:
+    """A threshold that reaches ``recall`` on *new* documents with probability ``confidence``, and the
+    confidence it actually has.
+
+    A distribution-free tolerance limit (Wilks 1941): if the held-out relevant documents' scores are a
+    sample of those of new relevant documents, the k-th lowest of n of them leaves out a share of new
+    ones distributed as Beta(k, n + 1 - k). The threshold is the highest such score whose share left
+    out is at most ``1 - recall`` with probability ``confidence``. Too few relevant documents for that
+    (fewer than ``log(1 - confidence) / log(recall)``, 45 at 95% and 0.9) give the lowest relevant
+    score and a confidence below the one asked for: the second value says how much below.
+    """
+    from scipy.stats import beta
+
+    if not 0 < recall < 1 or not 0 < confidence < 1:
+        raise ValueError(f"recall and confidence are shares between 0 and 1, got {recall} and {confidence}")
+    labels, scores = np.asarray(labels).astype(int), np.asarray(scores, dtype=np.float64)
+    positive = np.sort(scores[labels == 1])
+    n = len(positive)
+    if n == 0:
+        raise ValueError("no relevant document among the held-out ones: a recall threshold needs some")
+    k = np.arange(1, n + 1)
+    reached = beta.cdf(1 - recall, k, n + 1 - k)  # P(share of new relevant documents left out <= 1 - recall)
+    ok = np.flatnonzero(reached >= confidence)
+    best = int(ok[-1]) if len(ok) else 0
+    return float(positive[best]), float(reached[best])
+
+
 def bootstrap_recall_interval(labels: np.ndarray, decisions: np.ndarray, n_resamples: int = 2000,
                               level: float = 0.95, seed: int = 0) -> tuple[float, float, float]:
     """Recall of 0/1 ``decisions`` and a percentile bootstrap interval over the relevant documents.
