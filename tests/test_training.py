@@ -168,12 +168,32 @@ def test_compute_metrics_multilabel():
 
 def test_training_args_defaults(tmp_path):
     args = mlmap.make_training_args(tmp_path, num_train_epochs=1)
-    assert args.bf16 == mlmap.use_bf16()  # MLMAP_PRECISION over what the machine can do
     assert args.save_strategy == "no" and args.report_to == [] and args.seed == mlmap.SEED
     assert not args.disable_tqdm  # progress: a table in Jupyter, a bar in a terminal
     assert args.train_sampling_strategy == "group_by_length"
     assert args.num_train_epochs == 1
 
+
+
+def test_mlmap_precision_decides_what_training_computes_in(tiny_model_dir, binary_df, monkeypatch):
+    # a machine with bf16 units (torch emulates bf16 where there are none, as the precision fixture does)
+    monkeypatch.setattr(mlmap.hardware, "bf16_supported", lambda: True)
+    settings = dict(model_name=tiny_model_dir, num_train_epochs=1, disable_tqdm=True, check=False)
+
+    def trained_weights(**overrides) -> torch.Tensor:
+        model = mlmap.fine_tune(binary_df, **settings, **overrides).model
+        assert next(model.parameters()).dtype == torch.float32  # master weights stay fp32 either way
+        return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+    monkeypatch.setenv("MLMAP_PRECISION", "auto")
+    fp32 = trained_weights(bf16=False)  # fp32 asked for by argument
+    bf16 = trained_weights()  # auto: the machine's bf16 units
+    assert not torch.equal(bf16, fp32) and torch.allclose(bf16, fp32, atol=0.05)  # the same training, rounded
+    monkeypatch.setenv("MLMAP_PRECISION", "fp32")  # on the same machine: the fp32 model, bit for bit
+    assert torch.equal(trained_weights(), fp32)
+    monkeypatch.setenv("MLMAP_PRECISION", "fp16")
+    with pytest.raises(ValueError, match="MLMAP_PRECISION='fp16' is not a precision: use one of auto, fp32, bf16"):
+        mlmap.fine_tune(binary_df, **settings)
 
 def test_fine_tune_caches_by_settings(tiny_model_dir, binary_df, tmp_path, monkeypatch):
     # one epoch teaches the tiny model nothing: the learning check (tests/test_learning.py) is off here
