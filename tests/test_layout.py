@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import re
 
 import jupytext
@@ -42,9 +44,36 @@ def test_screening_split_is_stratified_disjoint_and_seeded():
         mlmap.screening_split(df, test_size=20, train_size=90)
 
 
-def test_book_settings_are_fine_tune_arguments():
-    kwargs = mlmap.BOOK_SETTINGS.as_kwargs()
-    assert kwargs == {"max_length": 128, "num_train_epochs": 3, "learning_rate": 1e-4}
+def test_the_committed_cv_run_used_the_shipped_recipe():
+    """The cv chapter reports results/cv as the recipe's scores: every part of its last complete run
+    recorded the search spaces and recipe that mlmap ships now."""
+    from dataclasses import asdict
+
+    from mlmap import cv, cv_results
+
+    record = json.loads((ROOT / "results" / "cv" / "run.json").read_text())
+    parts = cv_results.full_runs(record)[-1]
+    shipped = {t: json.loads(json.dumps(asdict(space))) for t, space in cv.SEARCH_SPACES.items()}
+    recipe = json.loads(json.dumps(asdict(mlmap.RECIPE)))
+    for part in parts:
+        assert part["search_spaces"] == shipped, part["started"]
+        assert all(space["recipe"] == recipe for space in part["search_spaces"].values()), part["started"]
+        assert (part["seed"], part["folds"], part["models"]) == (mlmap.SEED, 3, list(cv.MODELS))
+
+
+def test_the_binary_chapter_states_the_book_settings():
+    """The numbers the binary chapter writes about its model follow from BOOK_SETTINGS and its training set."""
+    settings = mlmap.BOOK_SETTINGS
+    text = (ROOT / "book" / "binary.md").read_text()
+    documents = int(re.search(r"mlmap\.screening_split\(\s*df, test_size=\d+, train_size=(\d+)", text).group(1))
+    batch = mlmap.make_training_args(num_train_epochs=1).per_device_train_batch_size
+    steps = settings.num_train_epochs * math.ceil(documents / batch)
+    rate = f"{settings.learning_rate:.0e}".replace("e-0", "e-")
+    assert f"(`mlmap.BOOK_SETTINGS`: {steps} optimizer steps at {rate})" in text
+    assert f"this model trained for {steps} steps" in text
+    assert (f"# max_length={settings.max_length}, num_train_epochs={settings.num_train_epochs}, "
+            f"learning_rate={rate}") in text
+    assert f"for {settings.num_train_epochs} epochs, truncated to\n{settings.max_length} tokens" in text
     with pytest.raises(Exception):
         mlmap.BOOK_SETTINGS.max_length = 256  # frozen: a chapter cannot change another's settings
 
