@@ -145,7 +145,8 @@ def test_ranker_models_run_in_the_committed_simulations_format(tmp_path):
     assert record["rankers"][model]["features"] == "tfidf"
 
 
-def test_summary_reuses_rows_only_of_runs_older_than_it(tmp_path):
+def test_a_reused_summary_recomputes_exactly_the_runs_that_changed(tmp_path, monkeypatch):
+    import json
     import os
 
     import pandas as pd
@@ -157,20 +158,43 @@ def test_summary_reuses_rows_only_of_runs_older_than_it(tmp_path):
              (" policy" if i < 60 else " physics"), float(i < 60)] for i in range(150)]
     df = pd.DataFrame(rows, columns=["id", "title", "abstract", "INCLUDE"])
     model = next(m for m, s in loop.RANKER_MODELS.items() if s.features == "tfidf")
-    simulation_runs.run_simulations(["full"], [model], n_seed_sets=2, out=tmp_path, df=df, progress=False,
+    simulation_runs.run_simulations(["full"], [model], n_seed_sets=3, out=tmp_path, df=df, progress=False,
                                     summarise=False)
     assert not (tmp_path / "summary.csv").exists()
     first = simulation_runs.write_summary(tmp_path, df)
-    marked = first.assign(docs_for_95_recall=-1)
-    marked.to_csv(tmp_path / "summary.csv", index=False)
-    kept = simulation_runs.write_summary(tmp_path, df, reuse=True)
-    assert (kept["docs_for_95_recall"] == -1).all()  # nothing newer: every row reused as written
-    run = tmp_path / "runs" / simulation_runs.run_name("full", model, 1)
-    later = (tmp_path / "summary.csv").stat().st_mtime + 5
-    os.utime(run, (later, later))
+    summarised = []
+    original = simulation_runs.summarise_order
+    monkeypatch.setattr(simulation_runs, "summarise_order", lambda labels: summarised.append(labels.tolist()) or original(labels))
+
+    # nothing changed: every row reused, none recomputed, the table as computed from scratch
+    pd.testing.assert_frame_equal(simulation_runs.write_summary(tmp_path, df, reuse=True), first)
+    assert summarised == []
+
+    # run 1 redone in another order (its seed set, then the rest reversed), its file's time left as it was
+    # (copied back with its times, say): its row is stale and must be recomputed, the others reused
+    runs, truth = tmp_path / "runs", df.set_index("id")["INCLUDE"]
+    path = runs / simulation_runs.run_name("full", model, 1)
+    run, times = json.loads(path.read_text()), (path.stat().st_atime, path.stat().st_mtime)
+    seeds = len(pd.read_csv(tmp_path / "seed_sets.csv").query("seed_set == 1"))
+    path.write_text(json.dumps({**run, "ids": run["ids"][:seeds] + run["ids"][seeds:][::-1]}))
+    os.utime(path, times)
+    labels = truth.loc[json.loads(path.read_text())["ids"]].to_numpy().astype(int)
     again = simulation_runs.write_summary(tmp_path, df, reuse=True)
-    assert again["docs_for_95_recall"].tolist() == [-1, first["docs_for_95_recall"].iloc[1]]
-    pd.testing.assert_frame_equal(simulation_runs.write_summary(tmp_path, df), first)
+    assert summarised == [labels.tolist()]
+    # its documents to 95% recall, counted in the new order: later than the ranker's own order
+    needed = int(np.ceil(0.95 * labels.sum()))
+    assert again.loc[1, "docs_for_95_recall"] == int(np.flatnonzero(np.cumsum(labels) == needed)[0]) + 1
+    assert again.loc[1, "docs_for_95_recall"] > first.loc[1, "docs_for_95_recall"]
+    pd.testing.assert_frame_equal(again.drop(index=1), first.drop(index=1))
+    summarised.clear()
+    pd.testing.assert_frame_equal(simulation_runs.write_summary(tmp_path, df, reuse=True), again)
+    assert summarised == []  # recomputed once, then reused
+
+    # a run removed since: its row goes, the others are reused
+    (runs / simulation_runs.run_name("full", model, 2)).unlink()
+    pd.testing.assert_frame_equal(simulation_runs.write_summary(tmp_path, df, reuse=True), again.drop(index=2))
+    assert summarised == []
+    pd.testing.assert_frame_equal(simulation_runs.write_summary(tmp_path, df), again.drop(index=2))
 
 
 def test_embeddings_batched_by_length_come_back_in_the_texts_order(tiny_encoder_dir):
