@@ -164,7 +164,8 @@ def test_a_reused_summary_recomputes_exactly_the_runs_that_changed(tmp_path, mon
     first = simulation_runs.write_summary(tmp_path, df)
     summarised = []
     original = simulation_runs.summarise_order
-    monkeypatch.setattr(simulation_runs, "summarise_order", lambda labels: summarised.append(labels.tolist()) or original(labels))
+    monkeypatch.setattr(simulation_runs, "summarise_order",
+                        lambda labels: summarised.append(labels.tolist()) or original(labels))
 
     # nothing changed: every row reused, none recomputed, the table as computed from scratch
     pd.testing.assert_frame_equal(simulation_runs.write_summary(tmp_path, df, reuse=True), first)

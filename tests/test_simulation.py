@@ -124,8 +124,8 @@ def test_stopping_rule_p_values_on_a_case_counted_by_hand():
     assert screened.tolist() == [1, 2, 3, 4]
     np.testing.assert_allclose(p, [1, 1, 5 / 8, 5 / 14], rtol=1e-12)
     # the same after every 2 documents, and the recall target asked for, not the default 95%
-    assert stopping.stopping_p_values(np.array([1, 1, 0, 0]), 10, recall_target=0.5, every=2)[0].tolist() == [2, 4]
-    assert stopping.stopping_p_values(np.array([1, 1, 0, 0]), 10, recall_target=0.5, every=2)[1][-1] == pytest.approx(5 / 14)
+    screened, p = stopping.stopping_p_values(np.array([1, 1, 0, 0]), 10, recall_target=0.5, every=2)
+    assert screened.tolist() == [2, 4] and p[-1] == pytest.approx(5 / 14)
 
 
 @pytest.mark.parametrize("total", [300, 1000])
