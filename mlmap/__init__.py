@@ -42,6 +42,7 @@ from .data import (
 )
 from .documents import DocumentsError, find_text_columns, iter_documents, read_documents, write_documents
 from .final_models import train_final_model, train_target
+from .fingerprints import FingerprintMismatch, check_fingerprint, model_identity
 from .folds import assign_folds
 from .hardware import bf16_supported, use_bf16
 from .labels import MULTILABEL_PROBLEM, SINGLE_LABEL_PROBLEM, is_multilabel
@@ -94,7 +95,7 @@ from .screening.simulation_runs import run_simulations
 from .screening.stopping import consecutive_irrelevant_stop, recall_at, stopping_p_values, stopping_point
 from .tokenizing import BERT_MAX_LENGTH, hf_tokenize_data, load_tokenizer
 from .trainer import CustomTrainer
-from .training import fine_tune, make_training_args, model_cache_key
+from .training import fine_tune, make_training_args, model_cache_fingerprint
 
 __all__ = [
     "BERT_MAX_LENGTH",
@@ -103,6 +104,7 @@ __all__ = [
     "DEFAULT_DATA_SOURCE",
     "DEFAULT_SCREEN_BATCH",
     "DEFAULT_SCREEN_RANKER",
+    "FingerprintMismatch",
     "LABELS_SHA256",
     "LOOP_SETTINGS",
     "MULTILABEL_PROBLEM",
@@ -139,6 +141,7 @@ __all__ = [
     "bundled_model_path",
     "calibrate_and_threshold",
     "calibrate_head",
+    "check_fingerprint",
     "check_learning",
     "compute_metrics",
     "compute_pos_weight",
@@ -160,7 +163,8 @@ __all__ = [
     "make_text",
     "make_training_args",
     "mean_pool",
-    "model_cache_key",
+    "model_cache_fingerprint",
+    "model_identity",
     "openvino_classifier",
     "predict_file",
     "predict_file_with_ray",

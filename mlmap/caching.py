@@ -17,6 +17,8 @@ from .models import load_fine_tuned, quiet_transformers
 LOG_HISTORY_FILE = "log_history.json"
 #: The learning check of every attempt that made a cached model (:func:`mlmap.fine_tune`).
 LEARNING_FILE = "learning.json"
+#: What made a cached model (:func:`mlmap.training.model_cache_fingerprint`).
+FINGERPRINT_FILE = "fingerprint.json"
 
 
 def fingerprint(**settings: Any) -> str:
@@ -58,7 +60,14 @@ def load_learning(folder: Path) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.is_file() else {"learned": None, "attempts": []}
 
 
-def save_atomically(trainer: Trainer, folder: Path, learning: dict[str, Any] | None = None) -> None:
+def load_fingerprint(folder: Path) -> dict[str, Any] | None:
+    """The fingerprint saved with a cached model (None for a model cached before fingerprints)."""
+    path = folder / FINGERPRINT_FILE
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def save_atomically(trainer: Trainer, folder: Path, learning: dict[str, Any] | None = None,
+                    fingerprint: dict[str, Any] | None = None) -> None:
     """Save the trainer's model and log to a temporary folder, then rename it into place.
 
     An interrupted save therefore never leaves a folder that :func:`is_cached` takes for a model.
@@ -70,5 +79,7 @@ def save_atomically(trainer: Trainer, folder: Path, learning: dict[str, Any] | N
     (tmp / LOG_HISTORY_FILE).write_text(json.dumps(trainer.state.log_history))
     if learning is not None:
         (tmp / LEARNING_FILE).write_text(json.dumps(learning))
+    if fingerprint is not None:
+        (tmp / FINGERPRINT_FILE).write_text(json.dumps(fingerprint, indent=1))
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(tmp, folder)

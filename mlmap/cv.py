@@ -21,7 +21,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -32,7 +32,7 @@ import pandas as pd
 from tqdm import tqdm
 from transformers import TrainerCallback
 
-from . import baselines
+from . import baselines, fingerprints
 from .caching import atomic_write_text
 from .calibration import calibrate_and_threshold
 from .cv_results import MODELS, Store, current_commit, record_run, recorded_if_interrupted, rounded, write_summaries
@@ -49,6 +49,8 @@ from .targets import TARGETS, label_matrix, target_frame
 from .tokenizing import BERT_MAX_LENGTH, hf_tokenize_data
 
 DEFAULT_CV_DIR = RESULTS_DIR / "cv"
+#: What made a cv folder's units (:func:`cv_fingerprint`); a run continues them only if it matches.
+FINGERPRINT_FILE = "fingerprint.json"
 
 
 @dataclass(frozen=True)
@@ -338,6 +340,26 @@ def _checked_folds(store: Store, assigned: pd.DataFrame) -> pd.DataFrame:
     return merged
 
 
+def cv_fingerprint(df: pd.DataFrame, model_name: str, n_folds: int, seed: int,
+                   spaces: dict[str, SearchSpace]) -> dict[str, Any]:
+    """What every unit of a cv run depends on: the encoder's files, the labelled data, folds, seed, search
+    spaces (recipe included), precision and library versions."""
+    return fingerprints.run_fingerprint(model_name, data=fingerprints.frame_digest(df), n_folds=n_folds, seed=seed,
+                                        search_spaces={t: asdict(s) for t, s in sorted(spaces.items())})
+
+
+def _check_run_fingerprint(store: Store, made_by: dict[str, Any]) -> None:
+    """Continue the units in ``store`` only if the run that made them had this fingerprint; record it for a new run."""
+    saved = store.get(FINGERPRINT_FILE)
+    has_units = any(any(store.path(kind).glob("*.json")) for kind in ("folds", "trials"))
+    if saved is not None and "precision" in saved:  # the one field with a fix of its own: say it
+        check_same_precision({"bf16": saved["precision"] == "bf16"}, str(store.root))
+    if saved is not None or has_units:
+        fingerprints.check_fingerprint(saved, made_by, str(store.path(FINGERPRINT_FILE) if saved else store.root),
+                                       "use another --out folder, or the settings that run had")
+    store.put(made_by, FINGERPRINT_FILE)
+
+
 def run_cv(
     targets: Iterable[str] = tuple(TARGETS),
     out: str | os.PathLike = DEFAULT_CV_DIR,
@@ -366,6 +388,7 @@ def run_cv(
     df = load_labels() if df is None else df
     frames = {t: target_frame(df, t) for t in targets}
     store = Store(out)
+    _check_run_fingerprint(store, cv_fingerprint(df, model_name, n_folds, seed, spaces))
     assigned = _checked_folds(store, fold_assignments(frames, n_folds, seed))
     folds_to_run = range(n_folds) if only_fold is None else [only_fold]
     if only_fold is not None and not 0 <= only_fold < n_folds:

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .caching import atomic_write_text
+from .fingerprints import check_fingerprint
 from .cv import SEARCH_SPACES
 from .cv_results import Store, current_commit, full_runs, invocation
 from .data import load_labels, make_text
@@ -63,15 +64,25 @@ def out_of_fold(cv_dir: str | os.PathLike, target: str, model: str = "minilm") -
     return pd.concat(rows, ignore_index=True)
 
 
-def _final_code_model(target: str, folder: Path, model_name: str | None, seed: int, progress: bool | None):
-    from .final_models import train_target
+def _final_code_model(target: str, folder: Path, model_name: str | None, seed: int, progress: bool | None,
+                      df: pd.DataFrame | None = None):
+    """The final model of ``target`` saved in ``folder`` if it was made from what would make it now, else trained there.
+
+    A saved model made from other data, settings, encoder, precision or library versions is refused
+    (:class:`~mlmap.fingerprints.FingerprintMismatch` names the field), not used.
+    """
+    from .final_models import target_fingerprint, train_target
     from .saved_models import ModelFolderError, load_saved_classifier
 
     try:
-        return load_saved_classifier(folder)
+        model = load_saved_classifier(folder)
     except ModelFolderError:
-        train_target(target, folder, model_name, seed, progress=progress)
+        train_target(target, folder, model_name, seed, df=df, progress=progress)
         return load_saved_classifier(folder)
+    check_fingerprint(model.info.get("training", {}).get("fingerprint"),
+                      target_fingerprint(target, model_name, seed, df=df),
+                      str(folder), f"remove {folder} to train it again")
+    return model
 
 
 def build_demo_corpus(out: str | os.PathLike = DEFAULT_MAP_DIR, cv_dir: str | os.PathLike = RESULTS_DIR / "cv",
@@ -90,7 +101,7 @@ def build_demo_corpus(out: str | os.PathLike = DEFAULT_MAP_DIR, cv_dir: str | os
     for target in ("instruments", "sectors"):
         codes = out_of_fold(cv_dir, target).set_index("id")
         rest = df[~df["id"].isin(codes.index)]
-        model = _final_code_model(target, Path(models_dir) / target, model_name, seed, progress)
+        model = _final_code_model(target, Path(models_dir) / target, model_name, seed, progress, df)
         print(f"{target}: {len(codes)} coded documents out-of-fold, {len(rest)} from the final model", file=sys.stderr)
         proba = model.predict_proba(make_text(rest).tolist(), progress=progress)
         thresholds = model.thresholds("f1")

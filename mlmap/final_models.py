@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import fingerprints
+from .caching import frame_hash
 from .calibration import calibrate_head, fit_platt
 from .cv import SEARCH_SPACES, EpochProbabilities, SearchSpace, choose, fine_tune_space
 from .cv_results import current_commit, invocation
@@ -96,6 +98,22 @@ def training_frame_from_file(path: str | os.PathLike, labels: list[str], title_c
 def _candidates(trials: dict[float, dict[int, np.ndarray]]) -> list[tuple[dict[str, Any], np.ndarray]]:
     candidates = [({"learning_rate": lr, "epochs": e}, p) for lr, by_epoch in trials.items() for e, p in by_epoch.items()]
     return sorted(candidates, key=lambda c: (c[0]["epochs"], c[0]["learning_rate"]))  # ties go to fewer epochs, as in cv
+
+
+def final_model_fingerprint(frame: pd.DataFrame, label_names: list[str], space: SearchSpace, model_name: str,
+                            seed: int) -> dict[str, Any]:
+    """What a final model depends on: its training texts and labels, label names, search space (recipe included),
+    seed, the encoder's files, precision and library versions; recorded in ``mlmap.json``."""
+    return fingerprints.run_fingerprint(model_name, data=frame_hash(frame), label_names=list(label_names),
+                                        search_space=asdict(space), seed=seed)
+
+
+def target_fingerprint(target: str, model_name: str | None = None, seed: int = SEED, space: SearchSpace | None = None,
+                       df: pd.DataFrame | None = None) -> dict[str, Any]:
+    """The fingerprint :func:`train_target` would record for this target now."""
+    frame = target_frame(load_labels() if df is None else df, target)
+    return final_model_fingerprint(frame, frame.attrs["label_names"], space or SEARCH_SPACES[target],
+                                   resolve_model(model_name), seed)
 
 
 def _chosen_model(candidates: list[tuple[dict[str, Any], np.ndarray]], val_labels: np.ndarray,
@@ -262,6 +280,7 @@ def train_final_model(
                       "trial_learning": {f"{lr:g}": check for lr, check in checks.items()}},
         "learning": learning,
         "cross_validated": cv_scores,
+        "fingerprint": final_model_fingerprint(frame, label_names, space, model_name, seed),
         "bf16": use_bf16(),
         "seconds": round(time.perf_counter() - clock),
     }

@@ -13,7 +13,7 @@ from datasets import Dataset
 from transformers import AutoTokenizer, DataCollatorWithPadding, TrainerCallback, TrainingArguments, set_seed
 from transformers.trainer_callback import PrinterCallback
 
-from . import caching
+from . import caching, fingerprints
 from .hardware import use_bf16
 from .heads import Pooling
 from .labels import is_multilabel, num_labels
@@ -52,7 +52,13 @@ def make_training_args(output_dir: str | os.PathLike = DEFAULT_OUTPUT_DIR, **ove
     return TrainingArguments(output_dir=str(output_dir), **{**defaults, **overrides})
 
 
-def model_cache_key(
+#: ``TrainingArguments`` fields that change what is shown or saved, not the trained weights.
+NOT_WEIGHT_ARGS = frozenset({"output_dir", "disable_tqdm", "logging_strategy", "logging_steps", "logging_first_step",
+                             "log_level", "log_level_replica", "log_on_each_node", "report_to", "hub_token",
+                             "eval_strategy", "per_device_eval_batch_size", "save_strategy"})
+
+
+def model_cache_fingerprint(
     train_df: pd.DataFrame,
     model_name: str,
     num_labels: int,
@@ -61,13 +67,18 @@ def model_cache_key(
     attention_dropout: float | None,
     training_args: dict[str, Any],
     pooling: str = "cls",
-) -> str:
-    """The key ``fine_tune`` saves a model under: every setting that changes the trained weights."""
-    return caching.fingerprint(model=model_name, data=caching.frame_hash(train_df), max_length=max_length,
-                               pos_weight=pos_weight, attention_dropout=attention_dropout,
-                               num_labels=num_labels, args=training_args,
-                               # a [CLS] model keeps the key it had before heads were a choice
-                               **({} if pooling == "cls" else {"pooling": pooling}))
+) -> dict[str, Any]:
+    """What ``fine_tune`` keys a saved model on: every input that changes the trained weights.
+
+    The model by the content of its files, the exact training texts and labels, the head, and the
+    *resolved* ``TrainingArguments`` (defaults included, so a changed default or precision is a new
+    model), the precision and the library versions.
+    """
+    resolved = make_training_args(**training_args).to_dict()
+    return fingerprints.run_fingerprint(
+        model_name, data=caching.frame_hash(train_df), max_length=max_length, pos_weight=pos_weight,
+        attention_dropout=attention_dropout, num_labels=num_labels, pooling=pooling,
+        training_args={k: v for k, v in resolved.items() if k not in NOT_WEIGHT_ARGS})
 
 
 def fine_tune(
@@ -100,9 +111,11 @@ def fine_tune(
     ``"keep"`` returns the attempt with the fewest failed labels (``trainer.learning["learned"]``
     is then False). A model that did not learn is never cached.
 
-    With ``cache_dir``, the fine-tuned model is saved under a key of every setting (model, the exact
-    training texts and labels, max_length, pos_weight, attention dropout, training arguments); a
-    later call with the same settings loads it instead of training. ``callbacks`` are passed to the
+    With ``cache_dir``, the fine-tuned model is saved under a key of every input that changes it
+    (:func:`model_cache_fingerprint`: the model's files, the exact training texts and labels, the
+    head, the resolved training arguments, precision and library versions; written beside it as
+    ``fingerprint.json``); a later call with the same inputs loads it instead of training, and any
+    other input trains anew under its own key. ``callbacks`` are passed to the
     trainer (they do not change the cache key: use them to watch training, not to change it, or
     leave ``cache_dir`` unset).
 
@@ -121,11 +134,11 @@ def fine_tune(
     if label_names is not None and len(label_names) != (outputs if multilabel else 1):
         label_names = None
 
-    saved = None
+    saved = cache_fingerprint = None
     if cache_dir is not None:
-        key = model_cache_key(train_df, model_name, outputs, max_length, pos_weight, attention_dropout, training_args,
-                              pooling)
-        saved = Path(cache_dir) / key
+        cache_fingerprint = model_cache_fingerprint(train_df, model_name, outputs, max_length, pos_weight,
+                                                    attention_dropout, training_args, pooling)
+        saved = Path(cache_dir) / fingerprints.digest(cache_fingerprint)
     seed = training_args.get("seed", SEED)
 
     def make_trainer(model: Any, attempt_seed: int) -> CustomTrainer:
@@ -148,6 +161,8 @@ def fine_tune(
         return trainer
 
     if caching.is_cached(saved):
+        fingerprints.check_fingerprint(caching.load_fingerprint(saved), cache_fingerprint, str(saved),
+                                       "remove that folder to train the model again")
         model, log_history = caching.load_cached(saved)
         trainer = make_trainer(model, seed)
         trainer.state.log_history = log_history
@@ -185,7 +200,7 @@ def fine_tune(
         # under torchrun or accelerate launch every process ends with the same (DDP-synchronised)
         # model: one process writes it, and none returns before it is there
         if trainer.is_world_process_zero():
-            caching.save_atomically(trainer, saved, learning=trainer.learning)
+            caching.save_atomically(trainer, saved, learning=trainer.learning, fingerprint=cache_fingerprint)
         trainer.accelerator.wait_for_everyone()
     return trainer
 

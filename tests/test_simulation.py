@@ -242,11 +242,14 @@ def test_a_fine_tuned_run_is_not_continued_in_another_precision(tmp_path, tiny_e
     seeds = simulation_runs.seed_sets(frame, 1, settings=SMALL)[0]
     ids = frame["id"].tolist()
     fine_tuned = simulation_runs.FINE_TUNED_MODEL
+    # what the same run would record on a machine of the other precision
+    made_by = simulation_runs.simulation_fingerprint(fine_tuned, tiny_encoder_dir, SMALL, df, simulation_runs.SEED)
+    made_by["precision"] = "fp32" if use_bf16() else "bf16"
     partial = {"variant": "full", "model": fine_tuned, "seed_set": 0, "complete": False, "bf16": not use_bf16(),
-               "ids": [ids[i] for i in seeds], "rounds": [], "ranking": ids, "seconds": 1.0}
+               "fingerprint": made_by, "ids": [ids[i] for i in seeds], "rounds": [], "ranking": ids, "seconds": 1.0}
     (tmp_path / "runs").mkdir()
     (tmp_path / "runs" / simulation_runs.run_name("full", fine_tuned, 0)).write_text(json.dumps(partial))
-    with pytest.raises(RuntimeError, match="this run trains in"):
+    with pytest.raises(RuntimeError, match=r'was made with another precision \("(fp32|bf16)" there'):
         simulation_runs.run_simulations(["full"], [fine_tuned], n_seed_sets=1, out=tmp_path, model_name=tiny_encoder_dir,
                                         settings=SMALL, df=df, progress=False)
 

@@ -9,6 +9,7 @@ of the full data) only embeds the new ones.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,6 +18,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from .. import fingerprints
 from ..paths import DEFAULT_CACHE_DIR
 
 #: all-MiniLM-L6-v2 was trained as a sentence encoder on inputs of at most 256 tokens.
@@ -47,23 +49,39 @@ def model_id(model_name: str | None = None) -> str:
     return Path(name).name if os.path.isdir(name) else name
 
 
-def _cache_file(model: str, max_length: int, cache_dir: Path) -> Path:
+def embeddings_fingerprint(model_name: str | None, max_length: int) -> dict:
+    """What a cached embedding depends on: the encoder by its files' content, ``max_length``, precision, versions."""
+    from ..models import resolve_model
+
+    return fingerprints.run_fingerprint(resolve_model(model_name), max_length=max_length, pooling="mean")
+
+
+def _cache_file(model: str, max_length: int, cache_dir: Path, key: str) -> Path:
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in model)
-    return cache_dir / f"{safe}-len{max_length}.npz"
+    return cache_dir / f"{safe}-len{max_length}-{key}.npz"
 
 
 def cached_embeddings(texts: Sequence[str], model_name: str | None = None, max_length: int = EMBEDDING_MAX_LENGTH,
                       cache_dir: str | os.PathLike | None = None, embed: Embedder | None = None) -> np.ndarray:
-    """One embedding row per text, from the cache where the same text (same model, same ``max_length``) was embedded before.
+    """One embedding row per text, from the cache where the same text was embedded before by the same encoder
+    (the same files), at the same ``max_length``, in the same precision, with the same library versions.
 
     ``embed`` computes the missing rows (default: :func:`mlmap.baselines.sentence_embeddings`
-    with ``model_name`` and ``max_length``); the cache file is rewritten with them added.
+    with ``model_name`` and ``max_length``); the cache file is rewritten with them added. Another
+    encoder or setting is another cache file (:func:`embeddings_fingerprint`), computed anew.
     """
     cache_dir = Path(cache_dir) if cache_dir is not None else EMBEDDING_CACHE_DIR
-    path = _cache_file(model_id(model_name) if embed is None else (model_name or "custom"), max_length, cache_dir)
+    if embed is None:
+        made_by = embeddings_fingerprint(model_name, max_length)
+        path = _cache_file(model_id(model_name), max_length, cache_dir, fingerprints.digest(made_by))
+    else:
+        made_by = {"embed": "custom", "name": model_name or "custom", "max_length": max_length}
+        path = _cache_file(model_name or "custom", max_length, cache_dir, fingerprints.digest(made_by))
     stored: dict[str, np.ndarray] = {}
     if path.is_file():
         with np.load(path) as saved:
+            fingerprints.check_fingerprint(json.loads(str(saved["fingerprint"])) if "fingerprint" in saved else None,
+                                           made_by, str(path), "remove that file to embed the texts again")
             stored = dict(zip(saved["keys"].tolist(), saved["vectors"]))
     keys = [text_key(t) for t in texts]
     missing = sorted({k: t for k, t in zip(keys, texts) if k not in stored}.items())
@@ -77,7 +95,8 @@ def cached_embeddings(texts: Sequence[str], model_name: str | None = None, max_l
         stored.update(zip([k for k, _ in missing], vectors))
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, keys=np.array(list(stored)), vectors=np.stack(list(stored.values())))
+        np.savez(tmp, keys=np.array(list(stored)), vectors=np.stack(list(stored.values())),
+                 fingerprint=np.array(json.dumps(made_by)))
         os.replace(tmp, path)
     return np.stack([stored[k] for k in keys])
 

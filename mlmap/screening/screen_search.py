@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..caching import fingerprint, frame_hash
+from .. import fingerprints
+from ..caching import frame_hash
 from ..documents import DocumentsError, document_texts, find_text_columns, is_missing, label_values, read_documents
 from ..paths import PROJECT_ROOT
 from ..progress import show_progress, ticking
@@ -424,9 +425,11 @@ def screen(
         made_by = {"ranker": settings.ranker, "settings": asdict(settings.ranker_settings()),
                    # TF-IDF's vocabulary comes from every document: the unscreened ones make the ranking too
                    "corpus": frame_hash(pd.DataFrame({"text": texts.iloc[np.flatnonzero(has_text)], "labels": 0}))}
-    key = fingerprint(model=model_name, seed=seed, **made_by,
-                      train=frame_hash(pd.DataFrame({"text": texts.iloc[trained], "labels": labels.iloc[trained]})),
-                      rank=frame_hash(pd.DataFrame({"text": texts.iloc[ranked], "labels": 0})))
+    # the model by its files' content, with the precision and library versions: another model or machine ranks anew
+    key = fingerprints.digest(fingerprints.run_fingerprint(
+        model_name, seed=seed, **made_by,
+        train=frame_hash(pd.DataFrame({"text": texts.iloc[trained], "labels": labels.iloc[trained]})),
+        rank=frame_hash(pd.DataFrame({"text": texts.iloc[ranked], "labels": 0}))))
     saved = Path(cache_dir) / "rankings" / f"{key}.npy"
     cached = saved.is_file()
     if cached:

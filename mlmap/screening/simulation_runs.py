@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from .. import fingerprints
 from ..caching import atomic_write_text
 from ..cv_results import Store, current_commit, invocation, recorded_if_interrupted
 from ..data import load_labels, make_text
@@ -62,7 +63,8 @@ FINE_TUNED_MODEL = "minilm_finetuned_lr1e4_2ep"
 MODELS = (FINE_TUNED_MODEL, "tfidf", *RANKER_MODELS)
 ASREVIEW_MODEL = "asreview_elas_u4"
 SUMMARY_COLUMNS = ["variant", "model", "seed_set", "wss95", "docs_for_95_recall", "stop_at", "recall_at_stop"]
-
+#: Beside ``summary.csv``: a hash of every run file its rows were computed from.
+SUMMARY_SOURCES = "summary_sources.json"
 
 def variant_frame(df: pd.DataFrame, variant: str, seed: int = SEED) -> pd.DataFrame:
     """``id``, ``text``, ``label`` (INCLUDE as 0/1) of one variant's documents, in the data's order."""
@@ -122,17 +124,20 @@ def load_orders(out: str | os.PathLike, df: pd.DataFrame, seed: int = SEED) -> p
 def write_summary(out: str | os.PathLike, df: pd.DataFrame, seed: int = SEED, reuse: bool = False) -> pd.DataFrame:
     """``summary.csv``: one row per finished (variant, model, seed set), recomputed from the saved orders.
 
-    ``reuse`` keeps the rows of runs whose file is not newer than ``summary.csv`` and computes only the
-    others: the stopping rule costs seconds per run (a p-value for every prefix of the order).
+    ``reuse`` keeps the rows of runs whose file has the content it had when its row was computed
+    (``summary_sources.json`` records a hash of each) and computes only the others: the stopping
+    rule costs seconds per run (a p-value for every prefix of the order).
     """
     orders, store = load_orders(out, df, seed), Store(out)
     summary_path = store.path("summary.csv")
     kept: dict[tuple[str, str, int], dict[str, Any]] = {}
+    sources = {path.name: fingerprints.file_digest(path) for path in sorted(store.path("runs").glob("*.json"))}
+    recorded = store.get(SUMMARY_SOURCES) or {}
     if reuse and summary_path.is_file():
-        written = summary_path.stat().st_mtime
         for row in pd.read_csv(summary_path).to_dict("records"):
             key = (row["variant"], row["model"], int(row["seed_set"]))
-            if store.path("runs", run_name(*key)).stat().st_mtime <= written:
+            name = run_name(*key)
+            if name in sources and recorded.get(name) == sources[name]:
                 kept[key] = row
     rows = []
     for _, row in orders.iterrows():
@@ -142,7 +147,21 @@ def write_summary(out: str | os.PathLike, df: pd.DataFrame, seed: int = SEED, re
     table["stop_at"] = table["stop_at"].astype("Int64")
     table = table.sort_values(["variant", "model", "seed_set"]).reset_index(drop=True)
     atomic_write_text(Store(out).path("summary.csv"), table.to_csv(index=False))
+    store.put({run_name(*key): sources[run_name(*key)]
+               for key in zip(table["variant"], table["model"], table["seed_set"].astype(int))}, SUMMARY_SOURCES)
     return table
+
+
+def simulation_fingerprint(model: str, model_name: str | None, settings: LoopSettings, df: pd.DataFrame,
+                           seed: int) -> dict[str, Any]:
+    """What a simulated run depends on: the ranker's design (a fixed-feature ranker's :class:`RankerSettings`, or
+    the fine-tuning loop's :class:`LoopSettings`), the encoder's files, the labelled data, seed, precision, versions."""
+    design = asdict(RANKER_MODELS[model]) if model in RANKER_MODELS else {}
+    from ..models import resolve_model
+
+    encoder = None if model == "tfidf" else resolve_model(model_name)
+    return fingerprints.run_fingerprint(encoder, ranker_name=model, ranker=design, loop=asdict(settings),
+                                        data=fingerprints.frame_digest(df), seed=seed)
 
 
 def run_simulations(
@@ -180,6 +199,7 @@ def run_simulations(
         rankers[FINE_TUNED_MODEL] = FineTunedRanker(model_name, settings)
     show = show_progress(progress)
     started, commit = datetime.now(timezone.utc), current_commit()
+    made_by_models = {m: simulation_fingerprint(m, model_name, settings, df, seed) for m in models}
     jobs = [(v, m, k) for v in variants for m in models for k in range(n_seed_sets or SEED_SET_COUNTS[v])]
     def record(interrupted: bool = False) -> None:
         runs = store.get("run.json") or {"runs": []}
@@ -195,6 +215,10 @@ def run_simulations(
         for variant, model, k in jobs:
             name, frame = run_name(variant, model, k), frames[variant]
             saved = store.get("runs", name)
+            made_by = made_by_models[model]
+            if saved is not None:
+                fingerprints.check_fingerprint(saved.get("fingerprint"), made_by, str(store.path("runs", name)),
+                                               "remove it or use another --out folder")
             if saved is not None and saved.get("complete"):
                 bar.update(1)
                 continue
@@ -207,7 +231,7 @@ def run_simulations(
                 stats: dict[str, Any] = {}
                 order = simulate_order(features[key], frame["label"].to_numpy(), sets[variant][k], ranker,
                                        seed=seed + 1000 * k, stats=stats)
-                store.put({"variant": variant, "model": model, "seed_set": k, "complete": True,
+                store.put({"variant": variant, "model": model, "seed_set": k, "complete": True, "fingerprint": made_by,
                            "ids": [ids[i] for i in order], "rounds": [], "fits": stats["fits"],
                            "seconds": stats["seconds"]}, "runs", name)
                 bar.update(1)
@@ -226,7 +250,7 @@ def run_simulations(
 
             def save(s: dict[str, Any], complete: bool = False) -> None:
                 rounds[:] = s["rounds"]
-                unit = {"variant": variant, "model": model, "seed_set": k, "complete": complete,
+                unit = {"variant": variant, "model": model, "seed_set": k, "complete": complete, "fingerprint": made_by,
                         **({"bf16": use_bf16()} if model == FINE_TUNED_MODEL else {}),
                         "ids": [ids[i] for i in s["order"]], "rounds": s["rounds"],
                         "seconds": round(spent + time.perf_counter() - start, 1)}
