@@ -37,11 +37,14 @@ def _simulate(args: argparse.Namespace) -> int:
     from .screening import simulation_runs as runs
 
     if args.summary_only:
-        summary = runs.write_summary(args.out, runs.load_labels(), reuse=args.reuse_summary)
+        df = runs.load_labels()
+        df = df if args.half is None else runs.corpus_half(df, args.half, args.seed)
+        summary = runs.write_summary(args.out, df, args.seed, reuse=args.reuse_summary)
     else:
         variants = list(runs.DEFAULT_VARIANTS) if args.variant == "all" else [args.variant]
         summary = runs.run_simulations(variants, args.models.split(","), n_seed_sets=args.seed_sets, out=args.out,
-                                       seed=args.seed, model_name=args.model, summarise=not args.no_summary)
+                                       seed=args.seed, model_name=args.model, summarise=not args.no_summary,
+                                       half=args.half)
         if summary is None:
             print(f"runs in {args.out}; summarise with --summary-only")
             return 0
@@ -265,7 +268,10 @@ def main(argv: list[str] | None = None) -> int:
     simulate.add_argument("--summary-only", action="store_true",
                           help="only recompute summary.csv from the saved runs (e.g. after scripts/asreview/simulate.py)")
     simulate.add_argument("--reuse-summary", action="store_true",
-                          help="with --summary-only: keep the rows of runs older than summary.csv")
+                          help="with --summary-only: keep the rows of runs whose files are unchanged since summary.csv")
+    simulate.add_argument("--half", choices=["a", "b"], default=None,
+                          help="only one stratified half of the labelled documents: a, where a design is tuned "
+                               "(scripts/screening/explore_ranker.py --half a), or b, where it is reported")
     simulate.add_argument("--no-summary", action="store_true",
                           help="run and record, but leave summary.csv to a later --summary-only")
     train = commands.add_parser(

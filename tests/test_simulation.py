@@ -299,3 +299,19 @@ def test_committed_simulations_start_from_their_seed_sets_and_summaries_recomput
         run = json.loads(path.read_text())
         seeds = sets.query("variant == @run['variant'] and seed_set == @run['seed_set']")["id"].tolist()
         assert sorted(run["ids"][: len(seeds)]) == sorted(seeds), path.name
+
+
+def test_the_halves_split_the_documents_stratified_and_a_run_on_one_never_sees_the_other(tmp_path):
+    df = _labels_frame(n=240, relevant=110)  # a half keeps the 50 relevant documents of the 5% variant
+    a, b = simulation_runs.corpus_half(df, "a"), simulation_runs.corpus_half(df, "b")
+    assert not set(a["id"]) & set(b["id"]) and set(a["id"]) | set(b["id"]) == set(df["id"])
+    assert abs(a["INCLUDE"].sum() - b["INCLUDE"].sum()) <= 1  # stratified: the relevant documents split evenly
+    pd.testing.assert_frame_equal(simulation_runs.corpus_half(df, "a"), a)  # seeded
+    with pytest.raises(ValueError, match="unknown half 'c'"):
+        simulation_runs.corpus_half(df, "c")
+    simulation_runs.run_simulations(["full"], ["tfidf"], n_seed_sets=1, out=tmp_path, settings=SMALL, df=df,
+                                    progress=False, half="b")
+    screened = json.loads((tmp_path / "runs" / simulation_runs.run_name("full", "tfidf", 0)).read_text())["ids"]
+    assert sorted(screened) == sorted(b["id"])
+    assert set(pd.read_csv(tmp_path / "variants.csv")["id"]) <= set(b["id"])
+    assert json.loads((tmp_path / "run.json").read_text())["runs"][-1]["half"] == "b"

@@ -65,6 +65,20 @@ ASREVIEW_MODEL = "asreview_elas_u4"
 SUMMARY_COLUMNS = ["variant", "model", "seed_set", "wss95", "docs_for_95_recall", "stop_at", "recall_at_stop"]
 #: Beside ``summary.csv``: a hash of every run file its rows were computed from.
 SUMMARY_SOURCES = "summary_sources.json"
+#: The two stratified halves of the labelled documents: designs are tuned on ``a`` and reported on ``b``.
+HALVES = ("a", "b")
+
+
+def corpus_half(df: pd.DataFrame, half: str, seed: int = SEED) -> pd.DataFrame:
+    """One of two halves of ``df``, stratified by INCLUDE and seeded: ``a`` to tune a design on, ``b`` to report it on."""
+    from sklearn.model_selection import train_test_split
+
+    if half not in HALVES:
+        raise ValueError(f"unknown half {half!r}: choose a (to tune on) or b (to report on)")
+    first, second = train_test_split(np.arange(len(df)), test_size=0.5, stratify=df["INCLUDE"].astype(int),
+                                     random_state=seed)
+    return df.iloc[np.sort(first if half == "a" else second)].reset_index(drop=True)
+
 
 def variant_frame(df: pd.DataFrame, variant: str, seed: int = SEED) -> pd.DataFrame:
     """``id``, ``text``, ``label`` (INCLUDE as 0/1) of one variant's documents, in the data's order."""
@@ -175,13 +189,15 @@ def run_simulations(
     df: pd.DataFrame | None = None,
     progress: bool | None = None,
     summarise: bool = True,
+    half: str | None = None,
 ) -> pd.DataFrame | None:
     """Run (or resume) every (variant, model, seed set) not finished under ``out``; returns ``summary.csv``.
 
     ``progress=None`` shows a bar on a terminal and a line per round elsewhere; ``False`` is silent.
     ``n_seed_sets=None`` runs each variant's :data:`SEED_SET_COUNTS` seed sets. The invocation is
     recorded in ``run.json`` before the summary, which ``summarise=False`` leaves to a later
-    ``write_summary`` (one summary after several invocations instead of one each).
+    ``write_summary`` (one summary after several invocations instead of one each). ``half`` (``a`` or
+    ``b``) simulates on one stratified half of the documents only (:func:`corpus_half`).
     """
     variants, models = list(variants), list(models)
     unknown = [m for m in models if m not in MODELS]
@@ -189,6 +205,8 @@ def run_simulations(
         raise ValueError(f"unknown model(s) {unknown}; choose from {', '.join(MODELS)} "
                          f"({ASREVIEW_MODEL} runs with scripts/asreview/simulate.py)")
     df = load_labels() if df is None else df
+    if half is not None:
+        df = corpus_half(df, half, seed)
     store = Store(out)
     frames = {v: variant_frame(df, v, seed) for v in VARIANTS}
     sets = {v: seed_sets(frames[v], max(SEED_SET_COUNTS[v], n_seed_sets or 0), seed, settings) for v in VARIANTS}
@@ -204,7 +222,7 @@ def run_simulations(
     def record(interrupted: bool = False) -> None:
         runs = store.get("run.json") or {"runs": []}
         runs["runs"].append({**invocation("simulate", "run_simulations", started, commit, interrupted),
-                             "variants": variants, "models": models, "seed_sets": {v: n_seed_sets or SEED_SET_COUNTS[v] for v in variants}, "seed": seed,
+                             "variants": variants, "models": models, "half": half, "documents": len(df), "seed_sets": {v: n_seed_sets or SEED_SET_COUNTS[v] for v in variants}, "seed": seed,
                              "settings": asdict(settings),
                              **({"rankers": {m: asdict(RANKER_MODELS[m]) for m in models if m in RANKER_MODELS}}
                                 if any(m in RANKER_MODELS for m in models) else {})})
@@ -270,4 +288,4 @@ def run_simulations(
             save({"order": order.tolist(), "rounds": list(rounds)}, complete=True)
             bar.update(1)
     record()
-    return write_summary(out, df, seed, reuse=True) if summarise else None
+    return write_summary(out, df, seed, reuse=True) if summarise else None  # df is the half already

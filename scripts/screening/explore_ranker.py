@@ -2,6 +2,10 @@
 
     PYTHONPATH=$PWD python scripts/screening/explore_ranker.py --features both --c 0.11 --ratio 9.8 --step 1
 
+``--half a`` explores on one stratified half of the documents only
+(``mlmap.simulation_runs.corpus_half``), so that the design it picks can be reported on the other
+half, ``python -m mlmap simulate --half b``, documents it never saw.
+
 Each line: the settings, the variants' WSS@95 per dev seed set with mean and sd, seconds per run,
 the machine. results/screening/exploration.md is written from these lines by hand, with the reasons.
 """
@@ -24,7 +28,7 @@ import torch  # noqa: E402
 from mlmap.data import load_labels  # noqa: E402
 from mlmap.screening import wss  # noqa: E402
 from mlmap.screening.loop import RankerSettings, features_for, simulate_order  # noqa: E402
-from mlmap.screening.simulation_runs import seed_sets, variant_frame  # noqa: E402
+from mlmap.screening.simulation_runs import corpus_half, seed_sets, variant_frame  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,15 +48,17 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", default=["full", "low_prevalence"])
     parser.add_argument("--n-sets", type=int, default=10)
     parser.add_argument("--first-seed", type=int, default=100)
+    parser.add_argument("--half", choices=["a", "b"], default=None, help="explore on one stratified half only")
     parser.add_argument("--out", default=str(ROOT / "results" / "screening" / "exploration.jsonl"))
     args = parser.parse_args()
     torch.set_num_threads(1)
     settings = RankerSettings(features=args.features, embedding_weight=args.weight, centre=args.centre, min_df=args.min_df,
                               classifier=args.classifier, c=args.c, loss=args.loss, balance_ratio=args.ratio or None,
                               schedule=args.schedule, step=args.step)
-    df = load_labels()
+    df = load_labels() if args.half is None else corpus_half(load_labels(), args.half)
     started = time.perf_counter()
-    result: dict = {"settings": settings.__dict__, "dev_seeds": [args.first_seed, args.first_seed + args.n_sets - 1]}
+    result: dict = {"settings": settings.__dict__, "dev_seeds": [args.first_seed, args.first_seed + args.n_sets - 1],
+                    "half": args.half, "documents": len(df)}
     for variant in args.variants:
         frame = variant_frame(df, variant)
         labels = frame["label"].to_numpy()

@@ -1,0 +1,89 @@
+"""Numbers in the chapters' prose that come from ``results/`` are recomputed from those files here.
+
+The tables in the chapters are printed by code from ``results/``; the sentences around them are
+written by hand. Each claim below rebuilds a sentence's numbers from the committed files, so a
+rerun that changes a result fails here until the prose is read again.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import mlmap
+
+BOOK = mlmap.RESULTS_DIR.parent / "book"
+SCREENING = mlmap.RESULTS_DIR / "screening" / "summary.csv"
+
+
+def prose(chapter: str) -> str:
+    """The chapter's text with line breaks as spaces (a sentence may wrap anywhere)."""
+    return re.sub(r"\s+", " ", (BOOK / chapter).read_text())
+
+
+def wss(variant: str, model: str, how: str = "mean") -> float:
+    rows = pd.read_csv(SCREENING).query("variant == @variant and model == @model")["wss95"]
+    assert len(rows), f"no {model} runs on {variant} in {SCREENING}"
+    return float(getattr(rows, how)())
+
+
+def perfect(variant: str) -> float:
+    """WSS@95 of a ranking with every relevant document first (the same for every seed set)."""
+    from mlmap import simulation_runs
+
+    frame = simulation_runs.variant_frame(mlmap.load_labels(), variant)
+    labels = np.sort(frame["label"].to_numpy())[::-1]
+    return simulation_runs.summarise_order(labels)["wss95"]
+
+
+def f3(value: float) -> str:
+    return f"{value:.3f}"
+
+
+def signed(value: float) -> str:
+    return f"{value:+.3f}"
+
+
+VARIANTS = ("full", "low_prevalence", "low2")
+DESIGN, ASREVIEW, FINE_TUNED = "minilm_tfidf_svm", "asreview_elas_u4", "minilm_finetuned_lr1e4_2ep"
+
+
+def stopping_claims() -> list[str]:
+    m = {v: {} for v in VARIANTS}
+
+    def mean(v, model):
+        return m[v].setdefault(model, wss(v, model))
+
+    def gain(model):
+        return ", ".join(signed(mean(v, DESIGN) - mean(v, model)) for v in VARIANTS)
+
+    return [
+        f"WSS@95 {f3(mean('low_prevalence', FINE_TUNED))} against {f3(mean('low_prevalence', 'tfidf'))}",
+        f"ASReview saves the most ({f3(mean('low_prevalence', ASREVIEW))})",
+        f"WSS@95 {f3(mean('full', FINE_TUNED))} for the transformer, {f3(mean('full', 'tfidf'))} for TF-IDF and "
+        f"{f3(mean('full', ASREVIEW))} for ASReview",
+        f"best seed set ({f3(wss('full', FINE_TUNED, 'max'))})",
+        f"ASReview's worst ({f3(wss('full', ASREVIEW, 'min'))})",
+        f"{f3(mean('full', DESIGN))} on all 1,500 documents against ASReview's {f3(mean('full', ASREVIEW))}, "
+        f"{f3(mean('low_prevalence', DESIGN))} at 5% relevant against {f3(mean('low_prevalence', ASREVIEW))}, and "
+        f"{f3(mean('low2', DESIGN))} at 2% against {f3(mean('low2', ASREVIEW))}",
+        f"{gain(DESIGN + '_no_minilm')}. The rarer",
+        f"**Balancing**: {gain(DESIGN + '_unbalanced')}:",
+        "(" + ", ".join(f3(mean(v, DESIGN + "_batch25")) for v in VARIANTS[:2]) + f" and {f3(mean('low2', DESIGN + '_batch25'))} "
+        "against " + ", ".join(f3(mean(v, DESIGN)) for v in VARIANTS[:2]) + f" and {f3(mean('low2', DESIGN))} for every",
+        "hinge loss at C 0.15 saves " + " and ".join(gain(DESIGN + "_squared_hinge").rsplit(", ", 1)) + ".",
+        f"({f3(mean('full', DESIGN))} of {f3(perfect('full'))})",
+        f"({f3(mean('low_prevalence', DESIGN))} of {f3(perfect('low_prevalence'))})",
+        f"({f3(mean('low2', DESIGN))} of {f3(perfect('low2'))})",
+        f"its worst seed set saves {f3(wss('low_prevalence', DESIGN, 'min'))}",
+    ]
+
+
+@pytest.mark.integration
+def test_the_stopping_chapters_numbers_come_from_the_committed_simulations():
+    text = prose("stopping.md")
+    missing = [claim for claim in stopping_claims() if claim not in text]
+    assert not missing, f"stopping.md should say, from {SCREENING.name}: {missing}"
