@@ -142,4 +142,7 @@ RANKER_MODELS: dict[str, RankerSettings] = {
     "minilm_tfidf_svm_unbalanced": DEFAULT_RANKER.with_(balance_ratio=None),
     # the design frozen first (until 2026-12-02): ASReview's SVM, squared hinge at C 0.11
     "minilm_tfidf_svm_squared_hinge": DEFAULT_RANKER.with_(loss="squared_hinge", c=0.11),
+    # the design the search on half a of the documents chose (results/screening-split): ASReview's
+    # elas_u4 rebuilt from its parts, TF-IDF and a squared-hinge SVM at C 0.11, no embeddings
+    "tfidf_svm_squared_hinge": DEFAULT_RANKER.with_(features="tfidf", loss="squared_hinge", c=0.11),
 }
