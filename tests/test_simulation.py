@@ -278,9 +278,11 @@ def test_committed_simulations_start_from_their_seed_sets_and_summaries_recomput
         counts = summary[summary["model"] == model].groupby("variant").size().to_dict()
         assert {v: counts.get(v) for v in simulation_runs.DEFAULT_VARIANTS} == {"full": 5, "low_prevalence": 5}
     # the chapter's comparison: the fixed-feature ranker, its ablations, ASReview and TF-IDF on every variant
+    # (the design chosen on half a of the documents is reported in results/screening-split)
     from mlmap.screening.loop import RANKER_MODELS
 
-    for model in (*RANKER_MODELS, "tfidf", simulation_runs.ASREVIEW_MODEL):
+    book_design = [m for m in RANKER_MODELS if m.startswith("minilm_tfidf_svm")]
+    for model in (*book_design, "tfidf", simulation_runs.ASREVIEW_MODEL):
         counts = summary[summary["model"] == model].groupby("variant").size().to_dict()
         assert counts == {"full": 5, "low_prevalence": 5, "low2": 10}, model
     orders = simulation_runs.load_orders(results, df)
@@ -315,3 +317,36 @@ def test_the_halves_split_the_documents_stratified_and_a_run_on_one_never_sees_t
     assert sorted(screened) == sorted(b["id"])
     assert set(pd.read_csv(tmp_path / "variants.csv")["id"]) <= set(b["id"])
     assert json.loads((tmp_path / "run.json").read_text())["runs"][-1]["half"] == "b"
+
+
+@pytest.mark.integration
+def test_the_committed_split_simulations_ran_on_half_b_and_their_summary_recomputes():
+    """results/screening-split: every run screens half b's documents from half b's seed sets; every row recomputes;
+    the design it reports is the one the search on half a chose by its rule."""
+    import mlmap
+    from mlmap.screening.loop import RANKER_MODELS
+
+    results = mlmap.RESULTS_DIR / "screening-split"
+    half_b = simulation_runs.corpus_half(mlmap.load_labels(), "b")
+    half_a_ids = set(simulation_runs.corpus_half(mlmap.load_labels(), "a")["id"])
+    sets = pd.read_csv(results / "seed_sets.csv")
+    for variant in simulation_runs.VARIANTS:
+        frame = simulation_runs.variant_frame(half_b, variant)
+        for k, positions in enumerate(simulation_runs.seed_sets(frame, sets.query("variant == @variant")["seed_set"].nunique())):
+            assert sets.query("variant == @variant and seed_set == @k")["id"].tolist() == frame["id"].to_numpy()[positions].tolist()
+    summary = pd.read_csv(results / "summary.csv")
+    orders = simulation_runs.load_orders(results, half_b)
+    assert len(orders) == len(summary) == 3 * 20
+    for path in (results / "runs").glob("*.json"):
+        assert not set(json.loads(path.read_text())["ids"]) & half_a_ids, path.name
+    for _, run in orders.iterrows():
+        row = summary.query("variant == @run.variant and model == @run.model and seed_set == @run.seed_set").iloc[0]
+        assert mlmap.wss(run["labels"], -np.arange(len(run["labels"])), 0.95) == pytest.approx(row["wss95"], abs=1e-6)
+    search = [json.loads(line) for line in (results / "design_search.jsonl").read_text().splitlines()]
+    assert {line["half"] for line in search} == {"a"}
+    best = max(search, key=lambda line: (line["full"]["mean"] + line["low2"]["mean"]) / 2)
+    chosen = dataclasses.asdict(RANKER_MODELS["tfidf_svm_squared_hinge"])
+    assert best["settings"]["features"] == chosen["features"] == "tfidf"
+    unused = {"embedding_weight"}  # TF-IDF alone: the embeddings' weight plays no part
+    assert ({k: v for k, v in {**best["settings"], "step": 1}.items() if k not in unused}
+            == {k: v for k, v in chosen.items() if k not in unused})
