@@ -87,3 +87,39 @@ def test_the_stopping_chapters_numbers_come_from_the_committed_simulations():
     text = prose("stopping.md")
     missing = [claim for claim in stopping_claims() if claim not in text]
     assert not missing, f"stopping.md should say, from {SCREENING.name}: {missing}"
+
+
+@pytest.mark.integration
+def test_the_map_chapters_numbers_come_from_the_committed_predictions():
+    from mlmap import evidence_map
+
+    labels = mlmap.load_labels()
+    pred = pd.read_csv(mlmap.RESULTS_DIR / "map" / "predictions.csv").set_index("id").loc[labels["id"]].reset_index()
+    instruments, sectors = mlmap.label_columns(labels, "4 -"), mlmap.label_columns(labels, "8 -")
+    coded = labels[instruments + sectors].fillna(0)
+    reviewers = evidence_map.map_counts(labels["INCLUDE"], coded[instruments], coded[sectors])
+    expected = evidence_map.map_counts(pred["p_INCLUDE"], pred[["p_" + c for c in instruments]],
+                                       pred[["p_" + c for c in sectors]])
+    included = labels["INCLUDE"] == 1
+    codes = instruments + sectors
+    by_reviewers = labels.loc[included, codes].sum().to_numpy()
+    by_probability = pred.loc[included, ["p_" + c for c in codes]].sum().to_numpy()
+    by_threshold = pd.Series(pred.loc[included, ["pred_" + c for c in codes]].sum().to_numpy(),
+                             index=[evidence_map.short_label(c) for c in codes])
+    reviewed = pd.Series(by_reviewers, index=by_threshold.index)
+    text = prose("map.md")
+
+    widest = np.max(np.abs(by_probability - by_reviewers) / by_reviewers)
+    assert f"within {int(np.ceil(widest * 100))}% of the reviewers' count" in text
+    # the whole map's margins, rounded as the chapter's table shows them
+    whole = pd.concat([reviewers.sum(axis=1), reviewers.sum(axis=0)]).round().astype(int)
+    whole_expected = pd.concat([expected.sum(axis=1), expected.sum(axis=0)]).round().astype(int)
+    assert f"Agreements is equal, Industry {whole_expected['Industry']} against {whole['Industry']}" in text
+    assert whole_expected["Agreements"] == whole["Agreements"]
+    assert (whole_expected > whole).sum() > len(whole) / 2  # "most are higher than the reviewers'"
+    extra = int(pred["pred_INCLUDE"].sum() - labels["INCLUDE"].sum())
+    assert f"about {round(extra, -1)} more documents than the reviewers included" in text
+    ratio = by_threshold / reviewed
+    assert "count Industry a fifth more often" in text and 1.15 <= ratio["Industry"] <= 1.25
+    assert "Information and Waste a third less often" in text
+    assert all(0.6 <= ratio[label] <= 0.73 for label in ("Information, education and training", "Waste"))
