@@ -9,6 +9,7 @@ module per job:
 - ``heads``: the classification head on [CLS] or on the mean of the token vectors
 - ``trainer``: ``CustomTrainer`` (the loss);              ``predicting``: probabilities, batched
 - ``metrics``: scores and ``pos_weight``;                 ``caching``: fine-tuned models on disk
+- ``fingerprints``: what made a cached or resumable result, compared before it is reused
 - ``training``: ``fine_tune`` and its arguments;          ``recipe``: the training recipe, the book's split and settings
 - ``learning``: did a fine-tuned model learn (each label against the best constant)
 - ``calibration``: Platt scaling per label on held-out documents, written into a model's head
@@ -24,176 +25,138 @@ module per job:
 - ``corpus``: predicting a corpus file (``python -m mlmap predict``); ``evidence_map``: map counts, the demo corpus
 - ``openvino_engine``: prediction on OpenVINO (``predict --engine``); ``ray_predict``: on a Ray cluster (``predict --ray``)
 - ``progress``: when to show a progress bar
+
+Every public name is imported on first use (PEP 562), so ``import mlmap`` itself loads no torch.
 """
 
-from .baselines import sentence_embeddings, tfidf_features
-from .calibration import PlattScaling, calibrate_and_threshold, calibrate_head, fit_platt
-from .corpus import PredictionSummary, predict_file
-from .cv import SearchSpace, run_cv
-from .data import (
-    DEFAULT_DATA_SOURCE,
-    LABELS_SHA256,
-    DataError,
-    fetch_data,
-    label_columns,
-    load_labels,
-    make_text,
-    prepare_targets,
-)
-from .documents import DocumentsError, find_text_columns, iter_documents, read_documents, write_documents
-from .final_models import train_final_model, train_target
-from .fingerprints import FingerprintMismatch, check_fingerprint, model_identity
-from .folds import assign_folds
-from .hardware import bf16_supported, use_bf16
-from .labels import MULTILABEL_PROBLEM, SINGLE_LABEL_PROBLEM, is_multilabel
-from .metrics import (
-    best_f1_threshold,
-    best_thresholds,
-    compute_metrics,
-    compute_pos_weight,
-    f1_at_thresholds,
-)
-from .heads import POOLINGS, mean_pool
-from .models import (
-    ModelNotFoundError,
-    bundled_model_path,
-    load_classifier,
-    resolve_model,
-)
-from .openvino_engine import OpenVINOClassifier, openvino_classifier
-from .paths import DEFAULT_CACHE_DIR, RESULTS_DIR
-from .predicting import PAD_MULTIPLE, predict_proba, probabilities_from_logits
-from .ray_predict import predict_file_with_ray
-from .learning import DidNotLearnError, LearningCheck, check_learning
-from .recipe import BOOK_SETTINGS, RECIPE, SEED, FineTuneSettings, TrainingRecipe, screening_split
-from .saved_models import ModelFolderError, SavedClassifier, load_saved_classifier, save_classifier
-from .screening.screen_search import (
-    DEFAULT_SCREEN_BATCH,
-    DEFAULT_SCREEN_RANKER,
-    ScreeningResult,
-    ScreenSettings,
-    StoppingVerdict,
-    screen,
-    stopping_verdict,
-)
-from .screening import (  # the four modules too: chapters import them as mlmap.simulation, ...
-    bootstrap_recall_interval,
-    documents_for_recall,
-    recall_curve,
-    recall_threshold_with_confidence,
-    rrf,
-    screen_search,
-    screening_order,
-    simulation,
-    simulation_runs,
-    stopping,
-    threshold_for_recall,
-    wss,
-)
-from .screening.simulation import LOOP_SETTINGS, FineTunedRanker, LoopSettings, simulate_screening, tfidf_ranker
-from .screening.simulation_runs import run_simulations
-from .screening.stopping import consecutive_irrelevant_stop, recall_at, stopping_p_values, stopping_point
-from .tokenizing import BERT_MAX_LENGTH, hf_tokenize_data, load_tokenizer
-from .trainer import CustomTrainer
-from .training import fine_tune, make_training_args, model_cache_fingerprint
+from __future__ import annotations
 
-__all__ = [
-    "BERT_MAX_LENGTH",
-    "BOOK_SETTINGS",
-    "DEFAULT_CACHE_DIR",
-    "DEFAULT_DATA_SOURCE",
-    "DEFAULT_SCREEN_BATCH",
-    "DEFAULT_SCREEN_RANKER",
-    "FingerprintMismatch",
-    "LABELS_SHA256",
-    "LOOP_SETTINGS",
-    "MULTILABEL_PROBLEM",
-    "PAD_MULTIPLE",
-    "POOLINGS",
-    "RECIPE",
-    "RESULTS_DIR",
-    "SEED",
-    "SINGLE_LABEL_PROBLEM",
-    "CustomTrainer",
-    "DataError",
-    "DidNotLearnError",
-    "DocumentsError",
-    "FineTuneSettings",
-    "FineTunedRanker",
-    "LearningCheck",
-    "LoopSettings",
-    "ModelFolderError",
-    "ModelNotFoundError",
-    "OpenVINOClassifier",
-    "PlattScaling",
-    "PredictionSummary",
-    "SavedClassifier",
-    "ScreenSettings",
-    "ScreeningResult",
-    "SearchSpace",
-    "StoppingVerdict",
-    "TrainingRecipe",
-    "assign_folds",
-    "best_f1_threshold",
-    "best_thresholds",
-    "bf16_supported",
-    "bootstrap_recall_interval",
-    "bundled_model_path",
-    "calibrate_and_threshold",
-    "calibrate_head",
-    "check_fingerprint",
-    "check_learning",
-    "compute_metrics",
-    "compute_pos_weight",
-    "consecutive_irrelevant_stop",
-    "documents_for_recall",
-    "f1_at_thresholds",
-    "fetch_data",
-    "find_text_columns",
-    "fit_platt",
-    "fine_tune",
-    "hf_tokenize_data",
-    "is_multilabel",
-    "iter_documents",
-    "label_columns",
-    "load_classifier",
-    "load_labels",
-    "load_saved_classifier",
-    "load_tokenizer",
-    "make_text",
-    "make_training_args",
-    "mean_pool",
-    "model_cache_fingerprint",
-    "model_identity",
-    "openvino_classifier",
-    "predict_file",
-    "predict_file_with_ray",
-    "predict_proba",
-    "prepare_targets",
-    "probabilities_from_logits",
-    "read_documents",
-    "recall_at",
-    "recall_curve",
-    "recall_threshold_with_confidence",
-    "resolve_model",
-    "rrf",
-    "run_cv",
-    "run_simulations",
-    "save_classifier",
-    "screen",
-    "screening_order",
-    "screening_split",
-    "sentence_embeddings",
-    "simulate_screening",
-    "stopping_p_values",
-    "stopping_point",
-    "stopping_verdict",
-    "tfidf_features",
-    "tfidf_ranker",
-    "threshold_for_recall",
-    "train_final_model",
-    "train_target",
-    "use_bf16",
-    "write_documents",
-    "wss",
-]
+import importlib
+import importlib.util
+from typing import Any
+
+#: Each public name and the module under ``mlmap`` that defines it. Nothing is imported until a name is
+#: first used (PEP 562), so ``import mlmap`` and ``python -m mlmap --help`` load no torch, transformers or
+#: scikit-learn; ``from mlmap import fine_tune`` imports the training stack then.
+_PUBLIC: dict[str, str] = {
+    "BERT_MAX_LENGTH": "tokenizing",
+    "BOOK_SETTINGS": "recipe",
+    "DEFAULT_CACHE_DIR": "paths",
+    "DEFAULT_DATA_SOURCE": "data",
+    "DEFAULT_SCREEN_BATCH": "screening.screen_search",
+    "DEFAULT_SCREEN_RANKER": "screening.screen_search",
+    "FingerprintMismatch": "fingerprints",
+    "LABELS_SHA256": "data",
+    "LOOP_SETTINGS": "screening.simulation",
+    "MULTILABEL_PROBLEM": "labels",
+    "PAD_MULTIPLE": "predicting",
+    "POOLINGS": "heads",
+    "RECIPE": "recipe",
+    "RESULTS_DIR": "paths",
+    "SEED": "recipe",
+    "SINGLE_LABEL_PROBLEM": "labels",
+    "CustomTrainer": "trainer",
+    "DataError": "data",
+    "DidNotLearnError": "learning",
+    "DocumentsError": "documents",
+    "FineTuneSettings": "recipe",
+    "FineTunedRanker": "screening.simulation",
+    "LearningCheck": "learning",
+    "LoopSettings": "screening.simulation",
+    "ModelFolderError": "saved_models",
+    "ModelNotFoundError": "models",
+    "OpenVINOClassifier": "openvino_engine",
+    "PlattScaling": "calibration",
+    "PredictionSummary": "corpus",
+    "SavedClassifier": "saved_models",
+    "ScreenSettings": "screening.screen_search",
+    "ScreeningResult": "screening.screen_search",
+    "SearchSpace": "cv",
+    "StoppingVerdict": "screening.screen_search",
+    "TrainingRecipe": "recipe",
+    "assign_folds": "folds",
+    "best_f1_threshold": "metrics",
+    "best_thresholds": "metrics",
+    "bf16_supported": "hardware",
+    "bootstrap_recall_interval": "screening.metrics",
+    "bundled_model_path": "models",
+    "calibrate_and_threshold": "calibration",
+    "calibrate_head": "calibration",
+    "check_fingerprint": "fingerprints",
+    "check_learning": "learning",
+    "compute_metrics": "metrics",
+    "compute_pos_weight": "metrics",
+    "consecutive_irrelevant_stop": "screening.stopping",
+    "documents_for_recall": "screening.metrics",
+    "f1_at_thresholds": "metrics",
+    "fetch_data": "data",
+    "find_text_columns": "documents",
+    "fit_platt": "calibration",
+    "fine_tune": "training",
+    "hf_tokenize_data": "tokenizing",
+    "is_multilabel": "labels",
+    "iter_documents": "documents",
+    "label_columns": "data",
+    "load_classifier": "models",
+    "load_labels": "data",
+    "load_saved_classifier": "saved_models",
+    "load_tokenizer": "tokenizing",
+    "make_text": "data",
+    "make_training_args": "training",
+    "mean_pool": "heads",
+    "model_cache_fingerprint": "training",
+    "model_identity": "fingerprints",
+    "openvino_classifier": "openvino_engine",
+    "predict_file": "corpus",
+    "predict_file_with_ray": "ray_predict",
+    "predict_proba": "predicting",
+    "prepare_targets": "data",
+    "probabilities_from_logits": "predicting",
+    "read_documents": "documents",
+    "recall_at": "screening.stopping",
+    "recall_curve": "screening.metrics",
+    "recall_threshold_with_confidence": "screening.metrics",
+    "resolve_model": "models",
+    "rrf": "screening.metrics",
+    "run_cv": "cv",
+    "run_simulations": "screening.simulation_runs",
+    "save_classifier": "saved_models",
+    "screen": "screening.screen_search",
+    "screening_order": "screening.metrics",
+    "screening_split": "recipe",
+    "sentence_embeddings": "baselines",
+    "simulate_screening": "screening.simulation",
+    "stopping_p_values": "screening.stopping",
+    "stopping_point": "screening.stopping",
+    "stopping_verdict": "screening.screen_search",
+    "tfidf_features": "baselines",
+    "tfidf_ranker": "screening.simulation",
+    "threshold_for_recall": "screening.metrics",
+    "train_final_model": "final_models",
+    "train_target": "final_models",
+    "use_bf16": "hardware",
+    "write_documents": "documents",
+    "wss": "screening.metrics",
+}
+#: Modules of :mod:`mlmap.screening` that are also ``mlmap.<name>`` (the chapters import them so).
+_MODULES = {name: f"screening.{name}" for name in ("simulation", "simulation_runs", "stopping", "screen_search")}
+
+__all__ = list(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use, and keep the name here."""
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(f"{__name__}.{_PUBLIC[name]}"), name)
+    elif name in _MODULES:
+        value = importlib.import_module(f"{__name__}.{_MODULES[name]}")
+    elif importlib.util.find_spec(f"{__name__}.{name}") is not None:  # a module: mlmap.cv, mlmap.evidence_map, ...
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | set(_MODULES))

@@ -10,8 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .data import DataError, fetch_data
-from .openvino_engine import ENGINES
 
 
 def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
@@ -227,19 +225,30 @@ def _text_column_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--abstract-column", help="the abstract column (default: found by name: abstract, AB...)")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mlmap", description="Helpers of the mlmap book.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    fetch = commands.add_parser("fetch-data", help="fetch and verify data/labels.feather")
+#: Each command and its one-line help: ``--help`` lists them without building (or importing) any command.
+COMMANDS = {
+    "fetch-data": "fetch and verify data/labels.feather",
+    "cv": "nested cross-validation of the fine-tuned model and two baselines (resumable)",
+    "simulate": "simulate prioritised screening with a model in the loop (resumable)",
+    "train": "train a final model on all labelled documents and save it as a model folder",
+    "predict": "predict a corpus file with saved models (chunked, resumable)",
+    "screen": "rank what is not screened yet, and the stopping rule's verdict on what is",
+    "demo-corpus": "the map chapter's predictions of the labelled documents (results/map)",
+}
+
+
+def _add_fetch_data(commands: Any) -> None:
+    fetch = commands.add_parser("fetch-data", help=COMMANDS["fetch-data"])
     fetch.add_argument("--source", help="path or URL (default: $MLMAP_DATA_SOURCE, else the upstream file)")
     fetch.add_argument("--dest", help="where to put it (default: $MLMAP_DATA_PATH, else data/labels.feather)")
 
+
+def _add_cv(commands: Any) -> None:
     from .paths import RESULTS_DIR
-    from .recipe import CV_MAX_LENGTH, RECIPE, SEED
-    from .screening.screen_search import DEFAULT_SCREEN_BATCH, DEFAULT_SCREEN_RANKER, SCREEN_RANKERS
+    from .recipe import SEED
 
     cv = commands.add_parser(
-        "cv", help="nested cross-validation of the fine-tuned model and two baselines (resumable)",
+        "cv", help=COMMANDS["cv"],
         description="Outer stratified folds for honest scores; learning rate, epochs and thresholds chosen inside "
                     "each outer training set. Finished units are saved as they come: rerun the same command to resume.")
     cv.add_argument("--target", default="all", choices=["include", "instruments", "sectors", "all"])
@@ -251,8 +260,14 @@ def main(argv: list[str] | None = None) -> int:
     cv.add_argument("--out", default=str(RESULTS_DIR / "cv"), help="results folder (default results/cv)")
     cv.add_argument("--compare-with", metavar="DIR",
                     help="afterwards, compare the probabilities and F1 of every fold in both folders (e.g. results/cv)")
+
+
+def _add_simulate(commands: Any) -> None:
+    from .paths import RESULTS_DIR
+    from .recipe import SEED
+
     simulate = commands.add_parser(
-        "simulate", help="simulate prioritised screening with a model in the loop (resumable)",
+        "simulate", help=COMMANDS["simulate"],
         description="From a small seed set, a model trained on the labels revealed so far ranks the rest; the next "
                     "batch is revealed and the model retrained, until every relevant document is found. Each run is "
                     "saved after every round: rerun the same command to resume.")
@@ -274,8 +289,13 @@ def main(argv: list[str] | None = None) -> int:
                                "(scripts/screening/explore_ranker.py --half a), or b, where it is reported")
     simulate.add_argument("--no-summary", action="store_true",
                           help="run and record, but leave summary.csv to a later --summary-only")
+
+
+def _add_train(commands: Any) -> None:
+    from .recipe import CV_MAX_LENGTH, RECIPE, SEED
+
     train = commands.add_parser(
-        "train", help="train a final model on all labelled documents and save it as a model folder",
+        "train", help=COMMANDS["train"],
         description="Settings and thresholds are chosen as the cross-validation chooses them, on a stratified quarter "
                     "of the labelled documents held out; the chosen model itself is saved (no refit), with its label "
                     "names, thresholds fitted on its own predictions of that quarter, and how it was trained. Train on the book's data (--target) or on your "
@@ -293,8 +313,12 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--seed", type=int, default=SEED, help=f"seed of the held-out split and training (default {SEED})")
     _text_column_options(train)
 
+
+def _add_predict(commands: Any) -> None:
+    from .openvino_engine import ENGINES
+
     predict = commands.add_parser(
-        "predict", help="predict a corpus file with saved models (chunked, resumable)",
+        "predict", help=COMMANDS["predict"],
         description="Adds, per label of each model, p_<label> (the probability) and pred_<label> (0/1 at the model's "
                     "threshold) to every document of INPUT and writes OUTPUT; every field of the input is kept. "
                     "Interrupted, the same command continues from the last finished chunk.")
@@ -314,8 +338,13 @@ def main(argv: list[str] | None = None) -> int:
                               "or on the running cluster at ADDRESS (host:6379, ray://host:10001 or auto)")
     predict.add_argument("--workers", type=int, help="with --ray: models predicting at once (default: one per CPU)")
     _text_column_options(predict)
+
+
+def _add_screen(commands: Any) -> None:
+    from .screening.screen_search import DEFAULT_SCREEN_BATCH, DEFAULT_SCREEN_RANKER, SCREEN_RANKERS
+
     screen = commands.add_parser(
-        "screen", help="rank what is not screened yet, and the stopping rule's verdict on what is",
+        "screen", help=COMMANDS["screen"],
         description=_screen_description(), epilog=_screen_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     screen.add_argument("input", metavar="FILE", help="your search results: CSV, Parquet, Feather, RIS or OpenAlex JSON Lines")
     screen.add_argument("-o", "--output", required=True, metavar="NEXT", help="the next batch to read: CSV, RIS or Parquet")
@@ -341,8 +370,13 @@ def main(argv: list[str] | None = None) -> int:
     screen.add_argument("--confidence", type=float, default=0.95, help="the stopping rule's confidence (default 0.95)")
     _text_column_options(screen)
 
+
+def _add_demo_corpus(commands: Any) -> None:
+    from .paths import RESULTS_DIR
+    from .recipe import SEED
+
     demo = commands.add_parser(
-        "demo-corpus", help="the map chapter's predictions of the labelled documents (results/map)",
+        "demo-corpus", help=COMMANDS["demo-corpus"],
         description="P(relevant) from the cross-validation's out-of-fold probabilities, codes out-of-fold for coded "
                     "documents and from final code models (trained on all coded documents) for the rest. Writes ids, "
                     "probabilities and decisions, never texts.")
@@ -351,6 +385,33 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--models-dir", default=".cache/final-models", help="where the final code models are kept or trained")
     _pretrained_model_option(demo)
     demo.add_argument("--seed", type=int, default=SEED, help=f"seed of the final models' selection and training (default {SEED})")
+
+
+#: The function that adds each command's parser with its options (the only one built for a run).
+_BUILDERS = {"fetch-data": _add_fetch_data, "cv": _add_cv, "simulate": _add_simulate, "train": _add_train,
+             "predict": _add_predict, "screen": _add_screen, "demo-corpus": _add_demo_corpus}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line: every command listed, and only ``command``'s options built (none when None).
+
+    A command's options import the constants their defaults come from; building only the one that
+    runs keeps ``mlmap --help`` and every other command free of the rest.
+    """
+    parser = argparse.ArgumentParser(prog="mlmap", description="Helpers of the mlmap book.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, add in _BUILDERS.items():
+        if name == command:
+            add(commands)
+        else:
+            commands.add_parser(name, help=COMMANDS[name])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(chosen if chosen in _BUILDERS else None)
     args = parser.parse_args(argv)
     # `kill` (and a shell closing) stops a long run as Ctrl-C does: finished work kept, the part recorded
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
@@ -367,11 +428,13 @@ def main(argv: list[str] | None = None) -> int:
             return _screen(args)
         if args.command == "demo-corpus":
             return _demo_corpus(args)
+        from .data import fetch_data
+
         path = fetch_data(args.source, args.dest)
     except KeyboardInterrupt:
         print("interrupted: run the same command again to continue", file=sys.stderr)
         return 130
-    except (DataError, FileNotFoundError, ValueError, RuntimeError) as exc:
+    except (FileNotFoundError, ValueError, RuntimeError) as exc:  # DataError is a RuntimeError
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:

@@ -7,9 +7,12 @@ On fold 0's inner split the mean-pooled head ranked and calibrated better on eve
 (``results/cv/exploration.md``).
 
 A mean-pooled model is its encoder's own family with a model type of its own (``mlmap-mean-bert`` for
-BERT), registered with the ``Auto`` classes, so a saved folder loads with
-``AutoModelForSequenceClassification.from_pretrained`` once :mod:`mlmap` is imported; without it,
-transformers refuses the unknown type rather than silently reading [CLS].
+BERT), registered with the ``Auto`` classes. The contract: mlmap's loaders (:func:`mlmap.models.load_fine_tuned`,
+and through it the training cache, :func:`mlmap.load_saved_classifier`, OpenVINO and the CLI) register
+the type a folder needs themselves; plain ``AutoModelForSequenceClassification.from_pretrained`` on a
+saved folder needs ``import mlmap.heads`` first (it registers BERT's; :func:`register_folder` any
+other). ``import mlmap`` alone registers nothing (it imports nothing until a name is used), and
+without the registration transformers refuses the unknown type rather than silently reading [CLS].
 """
 
 from __future__ import annotations

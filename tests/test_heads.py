@@ -50,7 +50,7 @@ def test_load_classifier_puts_the_mean_head_on_the_pretrained_encoder(tiny_encod
         register_mean_pooled("not-a-model")
 
 
-def test_a_saved_mean_pooled_folder_loads_as_itself_after_import_mlmap(make_tiny_model, tokenizer, binary_df, tmp_path):
+def test_a_saved_mean_pooled_folder_loads_as_itself_after_import_mlmap_heads(make_tiny_model, tokenizer, binary_df, tmp_path):
     model = make_tiny_model(2, pooling="mean").eval()
     model.save_pretrained(tmp_path)
     assert json.loads((tmp_path / "config.json").read_text())["model_type"] == "mlmap-mean-bert"
@@ -58,11 +58,12 @@ def test_a_saved_mean_pooled_folder_loads_as_itself_after_import_mlmap(make_tiny
     batch = tokenizer(binary_df["text"].tolist(), padding=True, return_tensors="pt")
     with torch.no_grad():
         assert torch.equal(loaded(**batch).logits, model(**batch).logits)
-    # in a new process: transformers alone refuses the type (never a silent [CLS] model); after import mlmap it loads
+    # in a new process: transformers alone refuses the type (never a silent [CLS] model); after import mlmap.heads
+    # (the registration contract: mlmap's loaders register a folder's type themselves, plain transformers needs it)
     script = (f"from transformers import AutoModelForSequenceClassification as A\n"
               f"try:\n    A.from_pretrained({str(tmp_path)!r}); print('loaded without mlmap')\n"
               f"except (ValueError, KeyError): print('refused')\n"
-              f"import mlmap\nprint(type(A.from_pretrained({str(tmp_path)!r})).__name__)\n")
+              f"import mlmap.heads\nprint(type(A.from_pretrained({str(tmp_path)!r})).__name__)\n")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["refused", "MeanPooledBertForSequenceClassification"]
 
