@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-from sklearn.model_selection import train_test_split
+if TYPE_CHECKING:  # the recipe's constants are read by `mlmap train --help`: no pandas or scikit-learn for them
+    import pandas as pd
 
 #: The one random seed of the book: splits, samples and training.
 SEED = 42
@@ -113,6 +113,8 @@ def screening_split(
     """
     if test_size >= len(df):
         raise ValueError(f"test_size={test_size} leaves no training documents out of {len(df)}")
+    from sklearn.model_selection import train_test_split
+
     train, test = train_test_split(df, test_size=test_size, stratify=df["labels"], random_state=seed)
     if train_size is not None:
         if train_size > len(train):
