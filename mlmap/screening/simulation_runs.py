@@ -170,9 +170,9 @@ def simulation_fingerprint(model: str, model_name: str | None, settings: LoopSet
                            seed: int) -> dict[str, Any]:
     """What a simulated run depends on: the ranker's design (a fixed-feature ranker's :class:`RankerSettings`, or
     the fine-tuning loop's :class:`LoopSettings`), the encoder's files, the labelled data, seed, precision, versions."""
-    design = asdict(RANKER_MODELS[model]) if model in RANKER_MODELS else {}
     from ..models import resolve_model
 
+    design = asdict(RANKER_MODELS[model]) if model in RANKER_MODELS else {}
     encoder = None if model == "tfidf" else resolve_model(model_name)
     return fingerprints.run_fingerprint(encoder, ranker_name=model, ranker=design, loop=asdict(settings),
                                         data=fingerprints.frame_digest(df), seed=seed)
