@@ -33,7 +33,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import warnings
 from typing import Any
+
+# tqdm.auto says once that notebook progress bars need ipywidgets, which the book does not install (its bars
+# fall back to text); with names imported on first use, that line would land in whichever cell first needs tqdm
+warnings.filterwarnings("ignore", message="IProgress not found")
 
 #: Each public name and the module under ``mlmap`` that defines it. Nothing is imported until a name is
 #: first used (PEP 562), so ``import mlmap`` and ``python -m mlmap --help`` load no torch, transformers or
