@@ -40,29 +40,45 @@ def map_frame(predictions_csv: str | Path = MAP_PREDICTIONS, cells: bool = False
 
 
 def run_coverage(out: str | Path = DEFAULT_COVERAGE_DIR, n_draws: int = 200, n_boot: int = 300, seed: int = 0,
-                 command: str | None = None, progress: bool = True) -> pd.DataFrame:
-    """Run the prior-shift test of every map label's intervals and write it under ``out``; returns the summary."""
+                 command: str | None = None, progress: bool = True, cells: bool = False, jobs: int = 1) -> pd.DataFrame:
+    """Run the prior-shift test of every map label's intervals and write it under ``out``; returns the summary.
+
+    ``cells`` adds the 35 instrument x sector cells; ``jobs`` runs labels in that many processes
+    (each label draws from its own seeded stream, so the results do not depend on it).
+    """
     from .caching import atomic_write_text
     from .cv_results import current_commit, invocation
     from .map_counts import PREVALENCE_FACTORS, coverage_summary, label_names, shifted_draws
     from .quantify import METHODS
 
     started, commit = datetime.now(timezone.utc), current_commit()
-    frame = map_frame()
+    frame = map_frame(cells=cells)
     names = label_names(frame)
 
     def report(done: int, total: int) -> None:
         if progress:
             print(f"{done}/{total} labels", file=sys.stderr, flush=True)
 
-    draws = shifted_draws(frame, names, n_draws=n_draws, n_boot=n_boot, seed=seed, progress=report)
+    if jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        from functools import partial
+
+        work = partial(shifted_draws, frame, n_draws=n_draws, n_boot=n_boot, seed=seed)
+        with ProcessPoolExecutor(jobs) as pool:
+            parts = []
+            for part in pool.map(work, [[name] for name in names]):
+                parts.append(part)
+                report(len(parts), len(names))
+        draws = pd.concat(parts, ignore_index=True)
+    else:
+        draws = shifted_draws(frame, names, n_draws=n_draws, n_boot=n_boot, seed=seed, progress=report)
     summary = coverage_summary(draws)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "draws.csv", draws.round(3).to_csv(index=False))
     atomic_write_text(out / "summary.csv", summary.round(4).to_csv(index=False))
     record = {**invocation("count-coverage", "run_coverage", started, commit),
-              "settings": {"n_draws": n_draws, "n_boot": n_boot, "seed": seed, "methods": list(METHODS),
+              "settings": {"n_draws": n_draws, "n_boot": n_boot, "seed": seed, "cells": cells, "jobs": jobs, "methods": list(METHODS),
                            "prevalence_factors": list(PREVALENCE_FACTORS), "labels": names},
               "predictions": str(MAP_PREDICTIONS.relative_to(RESULTS_DIR.parent))}
     if command:
@@ -77,6 +93,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--draws", type=int, default=200, help="test corpora per label (default 200)")
     parser.add_argument("--boot", type=int, default=300, help="bootstrap replicates per interval (default 300)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cells", action="store_true", help="also test the 35 instrument x sector cells")
+    parser.add_argument("--jobs", type=int, default=1, help="labels run in this many processes (same results)")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -84,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="mlmap count-coverage", description=__doc__.splitlines()[0])
     add_arguments(parser)
     args = parser.parse_args(argv)
-    run_coverage(args.out, args.draws, args.boot, args.seed,
+    run_coverage(args.out, args.draws, args.boot, args.seed, cells=args.cells, jobs=args.jobs,
                  command="python -m mlmap count-coverage " + " ".join(sys.argv[1:] if argv is None else argv))
 
 

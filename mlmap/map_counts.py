@@ -128,9 +128,10 @@ def shifted_draws(frame: pd.DataFrame, names: Sequence[str], n_draws: int = 200,
     pool a test corpus of the pool's size is drawn from (with replacement, per class) at the
     labelled prevalence times one of ``factors`` (cycled over draws, kept within [0.01, 0.95]).
     """
-    rng = np.random.default_rng(seed)
     rows = []
     for k, name in enumerate(names):
+        # each label its own stream, so labels can run in separate processes and give the same draws
+        rng = np.random.default_rng([seed, _stable_key(name)])
         known = frame[name].notna().to_numpy()
         p, pred, truth = (frame[c].to_numpy(dtype=np.float64)[known] for c in (f"p_{name}", f"pred_{name}", name))
         natural = truth.mean()
@@ -156,6 +157,13 @@ def shifted_draws(frame: pd.DataFrame, names: Sequence[str], n_draws: int = 200,
         if progress:
             progress(k + 1, len(names))
     return pd.DataFrame(rows and pd.concat(rows, ignore_index=True))
+
+
+def _stable_key(name: str) -> int:
+    """A number for a label name that is the same in every process (``hash`` of a string is not)."""
+    import zlib
+
+    return zlib.crc32(name.encode())
 
 
 def coverage_summary(draws: pd.DataFrame) -> pd.DataFrame:

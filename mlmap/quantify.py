@@ -148,7 +148,11 @@ def count_labels(calibration: pd.DataFrame, corpus: pd.DataFrame, labels: Sequen
                  thresholds: dict[str, float] | None = None, methods: Sequence[str] = METHODS,
                  levels: Sequence[float] = LEVELS, n_boot: int = 500, seed: int = 0) -> pd.DataFrame:
     """Counts with intervals for several labels: ``calibration`` has ``p_<label>`` and ``<label>`` (0/1, blank =
-    not labelled, skipped) columns, ``corpus`` has ``p_<label>``. Thresholds default to 0.5."""
+    not labelled, skipped) columns, ``corpus`` has ``p_<label>``.
+
+    CC and ACC count the ``pred_<label>`` decisions where both files have them (as ``mlmap predict``
+    writes them), else the probabilities at ``thresholds`` (default 0.5).
+    """
     rows = []
     for k, label in enumerate(labels):
         for frame, column, what in ((calibration, f"p_{label}", "calibration"), (calibration, label, "calibration"),
@@ -160,9 +164,13 @@ def count_labels(calibration: pd.DataFrame, corpus: pd.DataFrame, labels: Sequen
         values = set(pd.unique(cal[label]))
         if not values <= {0, 1}:
             raise QuantificationError(f"label {label!r}: the calibration labels must be 0 or 1 (found {sorted(values)[:5]})")
+        decided = f"pred_{label}" in cal.columns and f"pred_{label}" in corpus.columns and not thresholds
+        # CC and ACC count the files' own decisions where both have them, else the thresholds given (or 0.5)
+        decisions = ({"cal_decisions": cal[f"pred_{label}"].to_numpy(), "decisions": corpus[f"pred_{label}"].to_numpy()}
+                     if decided else {})
         try:
             table = count_intervals(cal[f"p_{label}"].to_numpy(), cal[label].to_numpy(), corpus[f"p_{label}"].to_numpy(),
-                                    (thresholds or {}).get(label, 0.5), methods, levels, n_boot, seed + k)
+                                    (thresholds or {}).get(label, 0.5), methods, levels, n_boot, seed + k, **decisions)
         except QuantificationError as error:
             raise QuantificationError(f"label {label!r}: {error}") from None
         table.insert(0, "label", label)
