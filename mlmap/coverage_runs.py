@@ -48,12 +48,21 @@ def run_coverage(out: str | Path = DEFAULT_COVERAGE_DIR, n_draws: int = 200, n_b
     """
     from .caching import atomic_write_text
     from .cv_results import current_commit, invocation
-    from .map_counts import PREVALENCE_FACTORS, coverage_summary, label_names, shifted_draws
+    from .map_counts import MIN_POSITIVES, PREVALENCE_FACTORS, coverage_summary, label_names, shifted_draws
     from .quantify import METHODS
 
     started, commit = datetime.now(timezone.utc), current_commit()
     frame = map_frame(cells=cells)
-    names = label_names(frame)
+    names, skipped = [], {}
+    for name in label_names(frame):
+        truth = frame[name].dropna()
+        fewest = int(min(truth.sum(), len(truth) - truth.sum()))
+        if fewest < MIN_POSITIVES:  # a cell with a handful of documents cannot be split and resampled
+            skipped[name] = fewest
+        else:
+            names.append(name)
+    if skipped and progress:
+        print(f"skipped {len(skipped)} labels with fewer than {MIN_POSITIVES} positive documents", file=sys.stderr)
 
     def report(done: int, total: int) -> None:
         if progress:
@@ -79,7 +88,8 @@ def run_coverage(out: str | Path = DEFAULT_COVERAGE_DIR, n_draws: int = 200, n_b
     atomic_write_text(out / "summary.csv", summary.round(4).to_csv(index=False))
     record = {**invocation("count-coverage", "run_coverage", started, commit),
               "settings": {"n_draws": n_draws, "n_boot": n_boot, "seed": seed, "cells": cells, "jobs": jobs, "methods": list(METHODS),
-                           "prevalence_factors": list(PREVALENCE_FACTORS), "labels": names},
+                           "prevalence_factors": list(PREVALENCE_FACTORS), "labels": names,
+                           "skipped_labels_with_positives": skipped},
               "predictions": str(MAP_PREDICTIONS.relative_to(RESULTS_DIR.parent))}
     if command:
         record["command"] = command

@@ -24,6 +24,8 @@ from .quantify import LEVELS, METHODS, count_intervals, prevalence_replicates
 INCLUDE = "INCLUDE"
 #: How far the test corpora's prevalence moves from the labelled set's (multiples of it).
 PREVALENCE_FACTORS = (0.5, 0.75, 1.0, 1.5, 2.0)
+#: The fewest positive (and negative) labelled documents a label needs for :func:`shifted_draws`.
+MIN_POSITIVES = 10
 
 
 def short_name(column: str) -> str:
@@ -134,6 +136,11 @@ def shifted_draws(frame: pd.DataFrame, names: Sequence[str], n_draws: int = 200,
         rng = np.random.default_rng([seed, _stable_key(name)])
         known = frame[name].notna().to_numpy()
         p, pred, truth = (frame[c].to_numpy(dtype=np.float64)[known] for c in (f"p_{name}", f"pred_{name}", name))
+        fewest = int(min(truth.sum(), truth.size - truth.sum()))
+        if fewest < MIN_POSITIVES:
+            kind = "positive" if truth.sum() == fewest else "negative"
+            raise ValueError(f"label {name!r} has {fewest} {kind} documents: splitting them into a calibration half and "
+                             f"a pool needs at least {MIN_POSITIVES}")
         natural = truth.mean()
         for draw in range(n_draws):
             side = np.zeros(truth.size, bool)

@@ -60,3 +60,10 @@ def test_coverage_summary_counts_by_hand():
     assert summary.loc["PACC", "coverage_90"] == 1
     assert summary.loc["CC", "mae"] == 4.5 and summary.loc["PACC", "mae"] == 1
     assert summary.loc["PACC", "mae_vs_cc"] == pytest.approx(1 / 4.5)
+
+
+def test_a_label_too_rare_to_split_is_refused_by_name():
+    frame = calibrated_frame(200, 1)
+    frame.loc[frame.index[5:], "x"] = 0.0
+    with pytest.raises(ValueError, match="label 'x' has [0-5] positive documents"):
+        shifted_draws(frame, ["x"], n_draws=2, n_boot=10)
