@@ -81,10 +81,11 @@ def run_coverage(out: str | Path = DEFAULT_COVERAGE_DIR, n_draws: int = 200, n_b
         draws = pd.concat(parts, ignore_index=True)
     else:
         draws = shifted_draws(frame, names, n_draws=n_draws, n_boot=n_boot, seed=seed, progress=report)
+    draws = draws.round(3)  # as committed: the summary is computed from exactly these rows
     summary = coverage_summary(draws)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / "draws.csv", draws.round(3).to_csv(index=False))
+    atomic_write_text(out / "draws.csv", draws.to_csv(index=False))
     atomic_write_text(out / "summary.csv", summary.round(4).to_csv(index=False))
     record = {**invocation("count-coverage", "run_coverage", started, commit),
               "settings": {"n_draws": n_draws, "n_boot": n_boot, "seed": seed, "cells": cells, "jobs": jobs, "methods": list(METHODS),
