@@ -76,7 +76,7 @@ _PUBLIC: dict[str, str] = {
     "SavedClassifier": "saved_models",
     "ScreenSettings": "screening.screen_search",
     "ScreeningResult": "screening.screen_search",
-    "SearchSpace": "cv",
+    "SearchSpace": "search_space",
     "StoppingVerdict": "screening.screen_search",
     "TrainingRecipe": "recipe",
     "assign_folds": "folds",

@@ -28,8 +28,6 @@ import pandas as pd
 from . import fingerprints
 from .caching import frame_hash
 from .calibration import calibrate_head, fit_platt
-from .cv import SEARCH_SPACES, EpochProbabilities, SearchSpace, choose, fine_tune_space
-from .cv_results import current_commit, invocation
 from .data import LABELS_SHA256, data_path, load_labels, sha256_of
 from .documents import DocumentsError, document_texts, find_text_columns, label_values, read_documents
 from .folds import inner_split
@@ -40,10 +38,14 @@ from .progress import show_progress
 from .learning import DidNotLearnError, failed_labels
 from .metrics import best_thresholds, f1_at_thresholds
 from .recipe import SEED
+from .runs import current_commit, invocation
 from .saved_models import save_classifier
 from .screening import recall_threshold_with_confidence
+from .search_space import SEARCH_SPACES, SearchSpace
+from .selection import choose
 from .targets import TARGETS, label_matrix, target_frame
 from .tokenizing import hf_tokenize_data
+from .trials import EpochProbabilities, fine_tune_space
 
 #: The recall a screening model's ``recall95`` threshold reaches on new documents ...
 RECALL_TARGET = 0.95

@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from .. import fingerprints
 from ..caching import atomic_write_text
-from ..cv_results import Store, current_commit, invocation, recorded_if_interrupted
+from ..runs import Store, current_commit, invocation, recorded_if_interrupted
 from ..data import load_labels, make_text
 from ..hardware import check_same_precision, use_bf16
 from ..paths import RESULTS_DIR
