@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from .caching import atomic_write_text, fingerprint
 from .data import sha256_of
-from .documents import (
+from .io import (
     DocumentsError,
     DocumentWriter,
     count_documents,

@@ -29,7 +29,7 @@ from . import fingerprints
 from .caching import frame_hash
 from .calibration import calibrate_head, fit_platt
 from .data import LABELS_SHA256, data_path, load_labels, sha256_of
-from .documents import DocumentsError, document_texts, find_text_columns, label_values, read_documents
+from .io import DocumentsError, document_texts, find_text_columns, label_values, read_documents
 from .folds import inner_split
 from .hardware import precision_name, use_bf16
 from .models import resolve_model

@@ -33,7 +33,7 @@ from .corpus import (
     save_chunk,
     warn_without_text,
 )
-from .documents import DocumentsError, count_documents, input_format
+from .io import DocumentsError, count_documents, input_format
 from .progress import show_progress
 from .saved_models import load_saved_classifier
 

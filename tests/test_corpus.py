@@ -13,7 +13,7 @@ import pytest
 import mlmap
 from mlmap import corpus
 from mlmap.__main__ import main
-from mlmap.documents import DocumentsError, iter_documents, read_documents
+from mlmap.io import DocumentsError, iter_documents, read_documents
 
 WORDS = "carbon tax emissions trading building standard subsidy forest transport label policy energy".split()
 
@@ -73,7 +73,7 @@ def test_every_input_format_reads_titles_and_abstracts(tmp_path, suffix):
     frame = _documents()
     read = read_documents(_write_input(frame, tmp_path / f"docs{suffix}"))
     assert len(read) == len(frame)
-    title, abstract = mlmap.documents.find_text_columns(read.columns)
+    title, abstract = mlmap.io.find_text_columns(read.columns)
     assert read[title].tolist() == frame["title"].tolist()
     assert read[abstract].tolist() == frame["abstract"].tolist()  # OpenAlex: rebuilt from the inverted index
     if suffix == ".ris":
@@ -94,7 +94,7 @@ def test_predict_round_trips_each_format_and_keeps_every_field(tmp_path, binary_
     original, out = read_documents(inp), read_documents(tmp_path / f"out{target}")
     assert len(out) == len(frame)
     expected = mlmap.load_saved_classifier(binary_model).predict_proba(
-        mlmap.documents.document_texts(original, *mlmap.documents.find_text_columns(original.columns)).tolist())[:, 0]
+        mlmap.io.document_texts(original, *mlmap.io.find_text_columns(original.columns)).tolist())[:, 0]
     if target == ".ris":
         notes = out["notes"].map(lambda n: [x for x in n if x.startswith("mlmap: INCLUDE")][0])
         p = notes.str.extract(r"p=([0-9.]+)")[0].astype(float)

@@ -13,7 +13,7 @@ from stopping_by_counting import p_value_by_counting
 
 import mlmap
 from mlmap.__main__ import main
-from mlmap.documents import DocumentsError, read_documents
+from mlmap.io import DocumentsError, read_documents
 from mlmap.screening.screen_search import screening_state, stopping_verdict
 
 WORDS = "emissions trading building standard subsidy forest transport label energy market".split()
@@ -257,7 +257,7 @@ def test_the_default_ranking_file_may_not_be_the_input(tmp_path, capsys):
 
 @pytest.mark.parametrize("suffix", [".csv", ".ris", ".parquet"])
 def test_a_failed_write_leaves_the_old_file_and_no_partial_one(tmp_path, suffix, monkeypatch):
-    from mlmap import documents
+    from mlmap.io import writers
 
     path = tmp_path / f"next{suffix}"
     path.write_bytes(b"the old file")
@@ -267,14 +267,14 @@ def test_a_failed_write_leaves_the_old_file_and_no_partial_one(tmp_path, suffix,
         original(self, chunk.head(3) if isinstance(chunk, pd.DataFrame) else chunk.slice(0, 3))
         raise OSError("disk full")
 
-    original = documents.DocumentWriter.write
-    monkeypatch.setattr(documents.DocumentWriter, "write", fail_halfway)
+    original = writers.DocumentWriter.write
+    monkeypatch.setattr(writers.DocumentWriter, "write", fail_halfway)
     with pytest.raises(OSError, match="disk full"):
-        documents.write_documents(frame, path)
+        writers.write_documents(frame, path)
     assert path.read_bytes() == b"the old file"
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
-    monkeypatch.setattr(documents.DocumentWriter, "write", original)
-    documents.write_documents(frame, path)
+    monkeypatch.setattr(writers.DocumentWriter, "write", original)
+    writers.write_documents(frame, path)
     assert len(read_documents(path)) == 30 and [p.name for p in tmp_path.iterdir()] == [path.name]
 
 
@@ -538,7 +538,7 @@ def test_ticking_redraws_the_time_taken_and_is_quiet_when_told(capsys):
 
 
 def test_a_failed_rename_leaves_no_temporary_file(tmp_path, monkeypatch):
-    from mlmap import documents
+    from mlmap.io import writers
 
     path = tmp_path / "next.csv"
     path.write_bytes(b"the old file")
@@ -546,7 +546,7 @@ def test_a_failed_rename_leaves_no_temporary_file(tmp_path, monkeypatch):
     def no_rename(source, target):
         raise PermissionError("read-only folder")
 
-    monkeypatch.setattr(documents.os, "replace", no_rename)
+    monkeypatch.setattr(writers.os, "replace", no_rename)
     with pytest.raises(PermissionError):
-        documents.write_documents(_search(5)[0], path)
+        writers.write_documents(_search(5)[0], path)
     assert path.read_bytes() == b"the old file" and [p.name for p in tmp_path.iterdir()] == ["next.csv"]

@@ -26,7 +26,7 @@ import pandas as pd
 
 from .. import fingerprints
 from ..caching import frame_hash
-from ..documents import DocumentsError, document_texts, find_text_columns, is_missing, label_values, read_documents
+from ..io import DocumentsError, document_texts, find_text_columns, is_missing, label_values, read_documents
 from ..paths import PROJECT_ROOT
 from ..progress import show_progress, ticking
 from ..recipe import SEED
@@ -308,7 +308,7 @@ def screening_labels(frame: pd.DataFrame, label: str | None = None,
     and where the labels were read from (see :func:`read_labels`): all the stopping rule needs.
 
     Without ``order`` the screened documents are taken in file order. Raises
-    :class:`~mlmap.documents.DocumentsError` when the labels or the order cannot be read, saying how to fix it.
+    :class:`~mlmap.io.DocumentsError` when the labels or the order cannot be read, saying how to fix it.
     """
     labels, source = read_labels(frame, label)
     screened = labels.notna().to_numpy()
@@ -365,7 +365,7 @@ def screening_state(frame: pd.DataFrame, label: str | None = None,
                     order: str | None = None) -> tuple[pd.Series, np.ndarray]:
     """The labels and the screening order of :func:`screening_labels`, for a round that trains a model.
 
-    Raises :class:`~mlmap.documents.DocumentsError` for every state a round cannot start from, saying how to fix it.
+    Raises :class:`~mlmap.io.DocumentsError` for every state a round cannot start from, saying how to fix it.
     """
     labels, positions, source = screening_labels(frame, label, order)
     problem = ranking_problem(labels, source)
