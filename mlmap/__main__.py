@@ -119,7 +119,9 @@ def _screen(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .documents import DocumentsError, check_outputs, output_format, read_documents, same_file, write_documents
-    from .screening.screen_search import NoRankingError, ScreenSettings, screen, screening_labels
+    from .screening.screen_labels import screening_labels
+    from .screening.screen_search import NoRankingError, screen
+    from .screening.screen_settings import ScreenSettings
 
     output = Path(args.output)
     output_format(output)  # an unknown extension fails before any training
@@ -175,7 +177,7 @@ def _screen_description() -> str:
     """What ``screen`` does, wrapped by hand (its epilog needs a formatter that keeps line breaks)."""
     import textwrap
 
-    from .screening.simulation import LOOP_SETTINGS as s
+    from .screening.designs import LOOP_SETTINGS as s
 
     paragraphs = [
         "Ranks the documents not screened yet from the labels of those screened so far (label 1 or 0; blank: "
@@ -341,7 +343,7 @@ def _add_predict(commands: Any) -> None:
 
 
 def _add_screen(commands: Any) -> None:
-    from .screening.screen_search import DEFAULT_SCREEN_BATCH, DEFAULT_SCREEN_RANKER, SCREEN_RANKERS
+    from .screening.screen_settings import DEFAULT_SCREEN_BATCH, DEFAULT_SCREEN_RANKER, SCREEN_RANKERS
 
     screen = commands.add_parser(
         "screen", help=COMMANDS["screen"],
