@@ -15,15 +15,24 @@ module per job:
 - ``calibration``: Platt scaling per label on held-out documents, written into a model's head
 - ``folds``: stratified fold assignments;                 ``baselines``: TF-IDF and frozen embeddings
 - ``targets``: the map's three targets;                   ``cv``: nested cross-validation (``python -m mlmap cv``)
-- ``cv_results``: a run's files, scores and record;       ``documents``: CSV, Parquet, Feather, RIS, OpenAlex files
+- ``search_space``: the configurations chosen among;      ``trials``: one candidate trained, its epochs' probabilities
+- ``selection``: choosing inside an outer training set;   ``cv_results``: a cv run's files, scores and record
+- ``runs``: provenance every run records (its files, command, commit, machine; cv, simulate, train, the map)
+- ``io``: documents on disk, a module per format (CSV, Parquet, Feather, RIS, OpenAlex), readers and writers
 - ``screening``: prioritised screening, one module a part: ``metrics`` (WSS, RRF), ``features``, ``balancers``,
-  ``classifiers``, ``queries``, ``loop`` (a fixed-feature ranker and its simulation), ``simulation`` (the loop with
-  a model retrained), ``simulation_runs`` (the committed simulations, ``python -m mlmap simulate``), ``stopping``
-  (when a reviewer may stop), ``screen_search`` (your own search, ``python -m mlmap screen``); the last four are
-  also ``mlmap.simulation``, ``mlmap.simulation_runs``, ``mlmap.stopping`` and ``mlmap.screen_search``
+  ``classifiers``, ``queries``, ``designs`` (the loops' settings), ``loop`` (a fixed-feature ranker and its
+  simulation), ``simulation`` (the loop with a model retrained), ``variants`` and ``simulation_runs`` (the
+  committed simulations, ``python -m mlmap simulate``), ``stopping`` (when a reviewer may stop),
+  ``screen_search`` (your own search, ``python -m mlmap screen``, with ``screen_settings``, ``screen_labels``
+  and ``verdict``); ``simulation``, ``simulation_runs``, ``stopping`` and ``screen_search`` are also
+  ``mlmap.<name>``
 - ``saved_models``: a model folder and its thresholds;    ``final_models``: trained on all labels (``python -m mlmap train``)
-- ``corpus``: predicting a corpus file (``python -m mlmap predict``); ``evidence_map``: map counts, the demo corpus
-- ``openvino_engine``: prediction on OpenVINO (``predict --engine``); ``ray_predict``: on a Ray cluster (``predict --ray``)
+- ``labelled_files``: your own labelled file as training data
+- ``corpus``: predicting a corpus file (``python -m mlmap predict``), ``corpus_chunks`` its chunks on disk;
+  ``evidence_map``: map counts, the demo corpus
+- ``engines``: the inference engines' names;              ``openvino_engine``: prediction on OpenVINO (``predict --engine``)
+- ``ray_predict``: prediction on a Ray cluster (``predict --ray``)
+- ``cli``: the command line, one module per command (``python -m mlmap``)
 - ``progress``: when to show a progress bar
 
 Every public name is imported on first use (PEP 562), so ``import mlmap`` itself loads no torch.

@@ -291,22 +291,22 @@ def _labelled_file(tmp_path: Path, n: int = 48) -> Path:
 
 def test_training_frame_from_a_readers_file(tmp_path):
     path = _labelled_file(tmp_path)
-    frame, names, note = mlmap.final_models.training_frame_from_file(path, ["relevant"])
+    frame, names, note = mlmap.labelled_files.training_frame_from_file(path, ["relevant"])
     assert len(frame) == 46 and names == ["relevant"] and "skipped 2 with blank labels" in note
     assert frame["labels"].dtype == np.int64
-    multi, _, _ = mlmap.final_models.training_frame_from_file(path, ["relevant", "forest"])
+    multi, _, _ = mlmap.labelled_files.training_frame_from_file(path, ["relevant", "forest"])
     assert len(multi) == 46 and len(multi["labels"].iloc[0]) == 2
     bad = pd.read_csv(path, dtype=str, keep_default_na=False)
     bad.loc[3, "relevant"] = "yes"
     bad.to_csv(tmp_path / "bad.csv", index=False)
     with pytest.raises(DocumentsError, match=r"values other than 0/1 .*\['yes'\]"):
-        mlmap.final_models.training_frame_from_file(tmp_path / "bad.csv", ["relevant"])
+        mlmap.labelled_files.training_frame_from_file(tmp_path / "bad.csv", ["relevant"])
     few = bad.iloc[:10].assign(relevant=["1"] * 3 + ["0"] * 7)
     few.to_csv(tmp_path / "few.csv", index=False)
     with pytest.raises(DocumentsError, match="3 document.* labelled 1 and 7 labelled 0; training needs at least 8 of each"):
-        mlmap.final_models.training_frame_from_file(tmp_path / "few.csv", ["relevant"])
+        mlmap.labelled_files.training_frame_from_file(tmp_path / "few.csv", ["relevant"])
     with pytest.raises(DocumentsError, match="no label column"):
-        mlmap.final_models.training_frame_from_file(path, ["screened"])
+        mlmap.labelled_files.training_frame_from_file(path, ["screened"])
 
 
 def test_train_command_on_a_readers_file_saves_a_working_model(tmp_path, tiny_encoder_dir, capsys):

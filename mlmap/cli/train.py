@@ -60,12 +60,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _train_folder(args: argparse.Namespace, space: Any) -> Path:
-    from .. import final_models
+    from .. import final_models, labelled_files
     from ..data import sha256_of
 
     if args.target is not None:
         return final_models.train_target(args.target, args.out, args.model, args.seed, space)
-    frame, names, note = final_models.training_frame_from_file(args.data, args.label, args.title_column, args.abstract_column)
+    frame, names, note = labelled_files.training_frame_from_file(args.data, args.label, args.title_column, args.abstract_column)
     print(note, file=sys.stderr)
     return final_models.train_final_model(frame, names, args.out, space, args.model, args.seed,
                                           {"file": str(args.data), "sha256": sha256_of(args.data), "labels": names})
