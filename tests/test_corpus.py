@@ -171,7 +171,7 @@ def test_an_interrupted_run_resumes_to_the_same_output(tmp_path, binary_model, m
 def test_chunks_of_other_settings_are_not_reused(tmp_path, binary_model, monkeypatch, capsys):
     inp = _write_input(_documents(12), tmp_path / "in.csv")
     out = tmp_path / "out.csv"
-    monkeypatch.setattr(corpus, "_assemble", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
+    monkeypatch.setattr(corpus, "assemble", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):
         corpus.predict_file(inp, [binary_model], out, chunk_size=5, progress=False)
     monkeypatch.undo()
