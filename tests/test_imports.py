@@ -177,3 +177,18 @@ def test_each_command_is_a_module_with_add_parser_and_run():
     for name, command in COMMANDS.items():
         module = importlib.import_module(f"mlmap.cli.{command.module}")
         assert callable(module.add_parser) and callable(module.run), name
+
+
+def test_every_relative_import_names_a_module_of_the_package():
+    """Also the imports inside functions, which run only when a command runs: a module moved into a
+    subpackage (``mlmap.cli``) must reach the others with ``..``."""
+    modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    wrong = []
+    for name, path in modules.items():
+        base = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                origin = ".".join(base[:len(base) - node.level + 1] + ([node.module] if node.module else []))
+                if origin not in modules:
+                    wrong.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} imports {origin}")
+    assert not wrong, wrong

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         if args.ray is None:
             summary = predict_file(args.input, args.model, args.output, **common)
         else:
-            from .ray_predict import predict_file_with_ray
+            from ..ray_predict import predict_file_with_ray
 
             summary = predict_file_with_ray(args.input, args.model, args.output,
                                             address=None if args.ray == "local" else args.ray, workers=args.workers,
