@@ -15,15 +15,24 @@ module per job:
 - ``calibration``: Platt scaling per label on held-out documents, written into a model's head
 - ``folds``: stratified fold assignments;                 ``baselines``: TF-IDF and frozen embeddings
 - ``targets``: the map's three targets;                   ``cv``: nested cross-validation (``python -m mlmap cv``)
-- ``cv_results``: a run's files, scores and record;       ``documents``: CSV, Parquet, Feather, RIS, OpenAlex files
+- ``search_space``: the configurations chosen among;      ``trials``: one candidate trained, its epochs' probabilities
+- ``selection``: choosing inside an outer training set;   ``cv_results``: a cv run's files, scores and record
+- ``runs``: provenance every run records (its files, command, commit, machine; cv, simulate, train, the map)
+- ``io``: documents on disk, a module per format (CSV, Parquet, Feather, RIS, OpenAlex), readers and writers
 - ``screening``: prioritised screening, one module a part: ``metrics`` (WSS, RRF), ``features``, ``balancers``,
-  ``classifiers``, ``queries``, ``loop`` (a fixed-feature ranker and its simulation), ``simulation`` (the loop with
-  a model retrained), ``simulation_runs`` (the committed simulations, ``python -m mlmap simulate``), ``stopping``
-  (when a reviewer may stop), ``screen_search`` (your own search, ``python -m mlmap screen``); the last four are
-  also ``mlmap.simulation``, ``mlmap.simulation_runs``, ``mlmap.stopping`` and ``mlmap.screen_search``
+  ``classifiers``, ``queries``, ``designs`` (the loops' settings), ``loop`` (a fixed-feature ranker and its
+  simulation), ``simulation`` (the loop with a model retrained), ``variants`` and ``simulation_runs`` (the
+  committed simulations, ``python -m mlmap simulate``), ``stopping`` (when a reviewer may stop),
+  ``screen_search`` (your own search, ``python -m mlmap screen``, with ``screen_settings``, ``screen_labels``
+  and ``verdict``); ``simulation``, ``simulation_runs``, ``stopping`` and ``screen_search`` are also
+  ``mlmap.<name>``
 - ``saved_models``: a model folder and its thresholds;    ``final_models``: trained on all labels (``python -m mlmap train``)
-- ``corpus``: predicting a corpus file (``python -m mlmap predict``); ``evidence_map``: map counts, the demo corpus
-- ``openvino_engine``: prediction on OpenVINO (``predict --engine``); ``ray_predict``: on a Ray cluster (``predict --ray``)
+- ``labelled_files``: your own labelled file as training data
+- ``corpus``: predicting a corpus file (``python -m mlmap predict``), ``corpus_chunks`` its chunks on disk;
+  ``evidence_map``: map counts, the demo corpus
+- ``engines``: the inference engines' names;              ``openvino_engine``: prediction on OpenVINO (``predict --engine``)
+- ``ray_predict``: prediction on a Ray cluster (``predict --ray``)
+- ``cli``: the command line, one module per command (``python -m mlmap``)
 - ``progress``: when to show a progress bar
 
 Every public name is imported on first use (PEP 562), so ``import mlmap`` itself loads no torch.
@@ -48,11 +57,11 @@ _PUBLIC: dict[str, str] = {
     "BOOK_SETTINGS": "recipe",
     "DEFAULT_CACHE_DIR": "paths",
     "DEFAULT_DATA_SOURCE": "data",
-    "DEFAULT_SCREEN_BATCH": "screening.screen_search",
-    "DEFAULT_SCREEN_RANKER": "screening.screen_search",
+    "DEFAULT_SCREEN_BATCH": "screening.screen_settings",
+    "DEFAULT_SCREEN_RANKER": "screening.screen_settings",
     "FingerprintMismatch": "fingerprints",
     "LABELS_SHA256": "data",
-    "LOOP_SETTINGS": "screening.simulation",
+    "LOOP_SETTINGS": "screening.designs",
     "MULTILABEL_PROBLEM": "labels",
     "PAD_MULTIPLE": "predicting",
     "POOLINGS": "heads",
@@ -63,21 +72,21 @@ _PUBLIC: dict[str, str] = {
     "CustomTrainer": "trainer",
     "DataError": "data",
     "DidNotLearnError": "learning",
-    "DocumentsError": "documents",
+    "DocumentsError": "io",
     "FineTuneSettings": "recipe",
     "FineTunedRanker": "screening.simulation",
     "LearningCheck": "learning",
-    "LoopSettings": "screening.simulation",
+    "LoopSettings": "screening.designs",
     "ModelFolderError": "saved_models",
     "ModelNotFoundError": "models",
     "OpenVINOClassifier": "openvino_engine",
     "PlattScaling": "calibration",
     "PredictionSummary": "corpus",
     "SavedClassifier": "saved_models",
-    "ScreenSettings": "screening.screen_search",
+    "ScreenSettings": "screening.screen_settings",
     "ScreeningResult": "screening.screen_search",
-    "SearchSpace": "cv",
-    "StoppingVerdict": "screening.screen_search",
+    "SearchSpace": "search_space",
+    "StoppingVerdict": "screening.verdict",
     "TrainingRecipe": "recipe",
     "assign_folds": "folds",
     "best_f1_threshold": "metrics",
@@ -95,12 +104,12 @@ _PUBLIC: dict[str, str] = {
     "documents_for_recall": "screening.metrics",
     "f1_at_thresholds": "metrics",
     "fetch_data": "data",
-    "find_text_columns": "documents",
+    "find_text_columns": "io",
     "fit_platt": "calibration",
     "fine_tune": "training",
     "hf_tokenize_data": "tokenizing",
     "is_multilabel": "labels",
-    "iter_documents": "documents",
+    "iter_documents": "io",
     "label_columns": "data",
     "load_classifier": "models",
     "load_labels": "data",
@@ -117,7 +126,7 @@ _PUBLIC: dict[str, str] = {
     "predict_proba": "predicting",
     "prepare_targets": "data",
     "probabilities_from_logits": "predicting",
-    "read_documents": "documents",
+    "read_documents": "io",
     "recall_at": "screening.stopping",
     "recall_curve": "screening.metrics",
     "recall_threshold_with_confidence": "screening.metrics",
@@ -133,14 +142,14 @@ _PUBLIC: dict[str, str] = {
     "simulate_screening": "screening.simulation",
     "stopping_p_values": "screening.stopping",
     "stopping_point": "screening.stopping",
-    "stopping_verdict": "screening.screen_search",
+    "stopping_verdict": "screening.verdict",
     "tfidf_features": "baselines",
     "tfidf_ranker": "screening.simulation",
     "threshold_for_recall": "screening.metrics",
     "train_final_model": "final_models",
     "train_target": "final_models",
     "use_bf16": "hardware",
-    "write_documents": "documents",
+    "write_documents": "io",
     "wss": "screening.metrics",
 }
 #: Modules of :mod:`mlmap.screening` that are also ``mlmap.<name>`` (the chapters import them so).

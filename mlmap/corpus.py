@@ -18,33 +18,21 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from .caching import atomic_write_text, fingerprint
 from .data import sha256_of
-from .documents import (
-    DocumentsError,
-    DocumentWriter,
-    count_documents,
-    document_texts,
-    find_text_columns,
-    input_format,
-    iter_documents,
-    output_format,
-)
+from .corpus_chunks import DECISION_PREFIX, PROBABILITY_PREFIX, assemble, documents_without_text, save_chunk
+from .io import DocumentsError, count_documents, document_texts, find_text_columns, input_format, iter_documents, output_format
 from .openvino_engine import resolve_engine
 from .progress import show_progress
 from .saved_models import MODEL_INFO_FILE, SavedClassifier, load_saved_classifier
 
-#: Columns the predictions add, per label: the probability and the 0/1 decision at the chosen threshold.
-PROBABILITY_PREFIX, DECISION_PREFIX = "p_", "pred_"
 DEFAULT_CHUNK_SIZE = 2000
 
 
@@ -141,18 +129,6 @@ def prepare_run(input_path: Path, models: Sequence[str | os.PathLike | SavedClas
     return out_format, loaded, columns, thresholds, resolve_engine(engine, loaded[0].model)
 
 
-def save_chunk(table: pa.Table, path: Path) -> None:
-    """Write one predicted chunk under a temporary name and rename it, so a saved chunk is always whole."""
-    tmp = path.with_suffix(".tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
-
-
-def documents_without_text(table: pa.Table, models: Sequence[SavedClassifier]) -> int:
-    """How many documents of a predicted chunk had no text: their decisions are empty."""
-    return table.column(DECISION_PREFIX + models[0].label_names[0]).null_count
-
-
 def warn_without_text(count: int) -> None:
     """The warning that documents without text got no prediction (none if there were none)."""
     if count:
@@ -216,7 +192,7 @@ def predict_file(
     resumed, without_text = counts["resumed"], counts["without_text"]
     warn_without_text(without_text)
 
-    positives = _assemble(work, output, out_format, columns)
+    positives = assemble(work, output, out_format, columns)
     shutil.rmtree(work)
     seconds = time.perf_counter() - start
     return PredictionSummary(output, total, without_text, positives, seconds, resumed)
@@ -243,35 +219,3 @@ def _predict_chunks(chunks, work: Path, models: list[SavedClassifier], threshold
 def _chain(first: pd.DataFrame, rest):
     yield first
     yield from rest
-
-
-def _assemble(work: Path, output: Path, out_format: str, columns: list[tuple[str, str]]) -> dict[str, int]:
-    """Write the output from the chunk files in order; the positive decisions per label."""
-    files = sorted(work.glob("chunk-*.parquet"))
-    schemas = [pq.read_schema(f) for f in files]
-    # the same field can arrive as null in one chunk and as text in another (RIS, JSON Lines)
-    schema = pa.unify_schemas(schemas, promote_options="permissive")
-    names = [f.name for f in schema]
-    notes = None
-    if out_format == "ris":
-        def notes(row: dict[str, Any]) -> list[str]:
-            return [f"mlmap: {p.removeprefix(PROBABILITY_PREFIX)} p={row[p]:.4f} decision={row[d]}"
-                    for p, d in columns if not pd.isna(row[p])]
-    writer = DocumentWriter(output, [n for n in names if n not in {c for pair in columns for c in pair}]
-                            if out_format == "ris" else names, schema, notes)
-    positives = {p.removeprefix(PROBABILITY_PREFIX): 0 for p, _ in columns}
-    try:
-        for f in files:
-            table = pq.read_table(f)
-            for p, d in columns:
-                positives[p.removeprefix(PROBABILITY_PREFIX)] += int(pc.sum(table.column(d)).as_py() or 0)
-            if out_format == "ris":
-                frame = table.to_pandas(types_mapper=pd.ArrowDtype)
-                writer.write(frame)
-            else:
-                writer.write(table)
-    except BaseException:
-        writer.abort()
-        raise
-    writer.commit()
-    return positives

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import platform
-import subprocess
-import sys
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,11 +15,11 @@ import pandas as pd
 
 from .caching import atomic_write_text
 from .metrics import f1_at_thresholds
-from .paths import PROJECT_ROOT
+from .runs import Store, invocation
 from .targets import TARGETS, label_matrix, target_frame
 
 if TYPE_CHECKING:
-    from .cv import SearchSpace
+    from .search_space import SearchSpace
 
 #: The fine-tuned model and the two baselines, scored on the same folds.
 MODELS = ("minilm", "tfidf", "minilm_frozen")
@@ -33,24 +29,6 @@ def apply_thresholds(proba: np.ndarray, thresholds: list[float]) -> np.ndarray:
     """0/1 decisions: ``proba >= threshold`` (one threshold, or one per label)."""
     proba = np.asarray(proba)
     return (proba >= (thresholds[0] if proba.ndim == 1 else np.asarray(thresholds))).astype(int)
-
-
-class Store:
-    """JSON files of finished units under one folder, written atomically."""
-
-    def __init__(self, root: str | os.PathLike) -> None:
-        self.root = Path(root)
-
-    def path(self, *parts: str) -> Path:
-        return self.root.joinpath(*parts)
-
-    def get(self, *parts: str) -> Any | None:
-        path = self.path(*parts)
-        return json.loads(path.read_text()) if path.is_file() else None
-
-    def put(self, value: Any, *parts: str) -> Any:
-        atomic_write_text(self.path(*parts), json.dumps(value, indent=1))
-        return value
 
 
 def rounded(proba: np.ndarray) -> list:
@@ -152,59 +130,6 @@ def compare_runs(reference: str | os.PathLike, rerun: str | os.PathLike) -> pd.D
     table = table.merge(merged, on=keys)
     table["f1_diff"] = table["f1_rerun"] - table["f1_reference"]
     return table
-
-
-def machine_description() -> dict[str, Any]:
-    """CPU, cores, whether the run trains in bf16 (and whether the machine could), and library versions, for the record of a run."""
-    import sklearn
-    import torch
-    import transformers
-
-    cpu = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
-        cpu = names[0] if names else cpu
-    from .hardware import bf16_supported, use_bf16
-
-    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(), "bf16": use_bf16(),
-            "bf16_units": bf16_supported(),
-            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-            "python": platform.python_version(), "torch": torch.__version__, "transformers": transformers.__version__,
-            "scikit-learn": sklearn.__version__}
-
-
-def current_commit() -> str:
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "mlmap"], capture_output=True, text=True, cwd=PROJECT_ROOT).stdout.strip()
-        return head + ("+uncommitted changes in mlmap/" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def invocation(command: str, function: str, started: datetime, commit: str, interrupted: bool = False) -> dict[str, Any]:
-    """What every run record starts with: the command (``python -m mlmap COMMAND ...`` or the Python
-    call), the commit, start and finish times, wall seconds, the machine, and whether it was interrupted."""
-    finished = datetime.now(timezone.utc)
-    return {
-        "command": f"python -m mlmap {command} " + " ".join(sys.argv[2:]) if sys.argv[1:2] == [command] else f"mlmap.{function}(...)",
-        "commit": commit, "started": started.isoformat(timespec="seconds"),
-        "finished": finished.isoformat(timespec="seconds"), "wall_seconds": round((finished - started).total_seconds()),
-        "machine": machine_description(),
-        **({"interrupted": True} if interrupted else {}),
-    }
-
-
-@contextmanager
-def recorded_if_interrupted(record: Callable[..., None]) -> Iterator[None]:
-    """Call ``record(interrupted=True)`` when the block is interrupted (Ctrl-C, or ``kill`` under the CLI),
-    so that a run continued later lists every part of it: when, where and with which commit."""
-    try:
-        yield
-    except KeyboardInterrupt:
-        record(interrupted=True)
-        raise
 
 
 def full_runs(record: dict[str, Any]) -> list[list[dict[str, Any]]]:

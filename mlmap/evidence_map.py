@@ -25,12 +25,13 @@ import numpy as np
 import pandas as pd
 
 from .caching import atomic_write_text
-from .fingerprints import check_fingerprint
-from .cv import SEARCH_SPACES
-from .cv_results import Store, current_commit, full_runs, invocation
+from .cv_results import full_runs
 from .data import load_labels, make_text
+from .fingerprints import check_fingerprint
 from .paths import PROJECT_ROOT, RESULTS_DIR
 from .recipe import SEED
+from .runs import Store, current_commit, invocation
+from .search_space import SEARCH_SPACES
 from .targets import target_frame
 
 DEFAULT_MAP_DIR = RESULTS_DIR / "map"

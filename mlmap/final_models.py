@@ -28,73 +28,29 @@ import pandas as pd
 from . import fingerprints
 from .caching import frame_hash
 from .calibration import calibrate_head, fit_platt
-from .cv import SEARCH_SPACES, EpochProbabilities, SearchSpace, choose, fine_tune_space
-from .cv_results import current_commit, invocation
 from .data import LABELS_SHA256, data_path, load_labels, sha256_of
-from .documents import DocumentsError, document_texts, find_text_columns, label_values, read_documents
 from .folds import inner_split
 from .hardware import precision_name, use_bf16
 from .models import resolve_model
 from .paths import RESULTS_DIR
 from .progress import show_progress
 from .learning import DidNotLearnError, failed_labels
-from .metrics import best_thresholds, f1_at_thresholds
+from .metrics import best_thresholds, f1_at_thresholds, per_label_scores
 from .recipe import SEED
+from .runs import current_commit, invocation
 from .saved_models import save_classifier
 from .screening import recall_threshold_with_confidence
+from .search_space import SEARCH_SPACES, SearchSpace
+from .selection import choose
 from .targets import TARGETS, label_matrix, target_frame
 from .tokenizing import hf_tokenize_data
+from .trials import EpochProbabilities, fine_tune_space
 
 #: The recall a screening model's ``recall95`` threshold reaches on new documents ...
 RECALL_TARGET = 0.95
 #: ... with this probability (a tolerance limit from the held-out relevant documents' scores).
 RECALL_CONFIDENCE = 0.9
 RECALL_THRESHOLD = f"recall{round(RECALL_TARGET * 100)}"
-#: Fewest labelled documents of each class (each label, multilabel) a training file needs: the held-out
-#: quarter must hold a couple of each for the thresholds to mean anything.
-MIN_PER_CLASS = 8
-
-
-def training_frame_from_file(path: str | os.PathLike, labels: list[str], title_column: str | None = None,
-                             abstract_column: str | None = None) -> tuple[pd.DataFrame, list[str], str]:
-    """``text, labels`` from a reader's own labelled file (any input format); the label names and a note on skipped rows.
-
-    One label column gives a screening (binary) model, several a multilabel one. A row whose labels
-    are blank is not labelled yet and is skipped (and counted in the note); any other value than
-    0/1 is an error, as are too few documents of a class (:data:`MIN_PER_CLASS`).
-    """
-    frame = read_documents(path)
-    missing = [c for c in labels if c not in frame.columns]
-    if missing:
-        raise DocumentsError(f"{path} has no label column(s) {', '.join(missing)}; "
-                             f"its columns are: {', '.join(map(str, frame.columns))}")
-    title, abstract = find_text_columns(frame.columns, title_column, abstract_column)
-    parsed = {column: label_values(frame[column], booleans=True) for column in labels}
-    for column, (_, bad) in parsed.items():
-        if bad:
-            raise DocumentsError(f"{path}: label column {column!r} holds values other than 0/1 (and blank for "
-                                 f"unlabelled): {bad}")
-    values = pd.DataFrame({column: values for column, (values, _) in parsed.items()})
-    blank = values.isna().any(axis=1)
-    numeric = values[~blank]
-    texts = document_texts(frame, title, abstract)[~blank]
-    no_text = texts == ""
-    numeric, texts = numeric[~no_text], texts[~no_text]
-    for column in labels:
-        counts = numeric[column].value_counts()
-        if min(counts.get(0, 0), counts.get(1, 0)) < MIN_PER_CLASS:
-            raise DocumentsError(f"{path}: label {column!r} has {counts.get(1, 0)} document(s) labelled 1 and "
-                                 f"{counts.get(0, 0)} labelled 0; training needs at least {MIN_PER_CLASS} of each")
-    if len(labels) == 1:
-        out = pd.DataFrame({"text": texts.to_numpy(), "labels": numeric[labels[0]].astype("int64").to_numpy()})
-    else:
-        out = pd.DataFrame({"text": texts.to_numpy(), "labels": list(numeric.to_numpy(dtype=np.float32))})
-    note = f"{len(out)} labelled documents from {Path(path).name}"
-    if blank.sum() or no_text.sum():
-        note += f"; skipped {int(blank.sum())} with blank labels and {int(no_text.sum())} without title or abstract"
-    return out, list(labels), note
-
-
 def _candidates(trials: dict[float, dict[int, np.ndarray]]) -> list[tuple[dict[str, Any], np.ndarray]]:
     candidates = [({"learning_rate": lr, "epochs": e}, p) for lr, by_epoch in trials.items() for e, p in by_epoch.items()]
     return sorted(candidates, key=lambda c: (c[0]["epochs"], c[0]["learning_rate"]))  # ties go to fewer epochs, as in cv
@@ -143,21 +99,6 @@ def _chosen_model(candidates: list[tuple[dict[str, Any], np.ndarray]], val_label
         candidates = [c for c in candidates
                       if (c[0]["learning_rate"], c[0]["epochs"]) != (chosen["learning_rate"], chosen["epochs"])]
     raise DidNotLearnError(check.failed_labels, rejected)
-
-
-def per_label_scores(labels: np.ndarray, proba: np.ndarray, thresholds: list[float],
-                     label_names: list[str]) -> dict[str, dict[str, float | int | None]]:
-    """Per label: ROC AUC, F1 at its threshold and the number of positives, on held-out documents."""
-    from sklearn.metrics import f1_score, roc_auc_score
-
-    y, p = np.asarray(labels).reshape(len(labels), -1), np.asarray(proba).reshape(len(proba), -1)
-    scores = {}
-    for j, name in enumerate(label_names):
-        both = 0 < y[:, j].sum() < len(y)
-        scores[name] = {"auc": round(float(roc_auc_score(y[:, j], p[:, j])), 4) if both else None,
-                        "f1": round(float(f1_score(y[:, j], p[:, j] >= thresholds[j], zero_division=0)), 4),
-                        "positives": int(y[:, j].sum())}
-    return scores
 
 
 def _cv_scores(target: str | None) -> dict[str, Any] | None:

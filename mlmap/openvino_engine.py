@@ -21,11 +21,10 @@ import numpy as np
 import torch
 from transformers import PreTrainedModel
 
+from .engines import ENGINES
 from .hardware import use_bf16
 from .models import quiet_transformers
 
-#: Inference engines ``predict_proba`` and ``python -m mlmap predict`` take; "auto" is OpenVINO where it helps.
-ENGINES = ("auto", "pytorch", "openvino")
 #: Where a saved model folder keeps its converted copy.
 OPENVINO_FOLDER = "openvino"
 _MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")

@@ -45,7 +45,7 @@ def texts_frame(data: pd.DataFrame | Sequence[str]) -> pd.DataFrame:
         return pd.DataFrame({"text": list(data)})
     if "text" in data.columns:
         return data[["text"]]
-    from .documents import document_texts, find_text_columns
+    from .io import document_texts, find_text_columns
 
     title, abstract = find_text_columns(data.columns)
     return pd.DataFrame({"text": document_texts(data, title, abstract)})

@@ -23,17 +23,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from .corpus import (
-    PredictionSummary,
-    _assemble,
-    _predict_chunk,
-    documents_without_text,
-    input_text_columns,
-    prepare_run,
-    save_chunk,
-    warn_without_text,
-)
-from .documents import DocumentsError, count_documents, input_format
+from .corpus import PredictionSummary, _predict_chunk, input_text_columns, prepare_run, warn_without_text
+from .corpus_chunks import assemble, documents_without_text, save_chunk
+from .io import DocumentsError, count_documents, input_format
 from .progress import show_progress
 from .saved_models import load_saved_classifier
 
@@ -157,7 +149,7 @@ def predict_file_with_ray(
         if written != total:
             raise RuntimeError(f"Ray returned {written} documents of {total}: nothing was written")
         warn_without_text(without_text)
-        positives = _assemble(work, output, out_format, columns)
+        positives = assemble(work, output, out_format, columns)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if started_here:

@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 import mlmap
-from mlmap import cv
+from mlmap import cv, trials
 from mlmap.folds import inner_split
 from mlmap.metrics import best_thresholds, f1_at_thresholds
 
@@ -62,7 +62,7 @@ def main() -> None:
     steps_per_epoch = math.ceil(len(inner_train) / 16)
     epochs = max(args.epochs, math.ceil(args.min_steps / steps_per_epoch))
     tokenizer = mlmap.load_tokenizer(mlmap.resolve_model())
-    callback = cv.EpochProbabilities(mlmap.hf_tokenize_data(inner_val.drop(columns="labels"), tokenizer, args.max_length))
+    callback = trials.EpochProbabilities(mlmap.hf_tokenize_data(inner_val.drop(columns="labels"), tokenizer, args.max_length))
     start = time.perf_counter()
     mlmap.fine_tune(inner_train, max_length=args.max_length, learning_rate=args.lr, num_train_epochs=epochs,
                     warmup_steps=args.warmup, pos_weight="auto" if args.pos_weight else None, seed=args.seed,

@@ -13,7 +13,7 @@ import pytest
 import mlmap
 from mlmap import corpus
 from mlmap.__main__ import main
-from mlmap.documents import DocumentsError, iter_documents, read_documents
+from mlmap.io import DocumentsError, iter_documents, read_documents
 
 WORDS = "carbon tax emissions trading building standard subsidy forest transport label policy energy".split()
 
@@ -73,7 +73,7 @@ def test_every_input_format_reads_titles_and_abstracts(tmp_path, suffix):
     frame = _documents()
     read = read_documents(_write_input(frame, tmp_path / f"docs{suffix}"))
     assert len(read) == len(frame)
-    title, abstract = mlmap.documents.find_text_columns(read.columns)
+    title, abstract = mlmap.io.find_text_columns(read.columns)
     assert read[title].tolist() == frame["title"].tolist()
     assert read[abstract].tolist() == frame["abstract"].tolist()  # OpenAlex: rebuilt from the inverted index
     if suffix == ".ris":
@@ -94,7 +94,7 @@ def test_predict_round_trips_each_format_and_keeps_every_field(tmp_path, binary_
     original, out = read_documents(inp), read_documents(tmp_path / f"out{target}")
     assert len(out) == len(frame)
     expected = mlmap.load_saved_classifier(binary_model).predict_proba(
-        mlmap.documents.document_texts(original, *mlmap.documents.find_text_columns(original.columns)).tolist())[:, 0]
+        mlmap.io.document_texts(original, *mlmap.io.find_text_columns(original.columns)).tolist())[:, 0]
     if target == ".ris":
         notes = out["notes"].map(lambda n: [x for x in n if x.startswith("mlmap: INCLUDE")][0])
         p = notes.str.extract(r"p=([0-9.]+)")[0].astype(float)
@@ -171,7 +171,7 @@ def test_an_interrupted_run_resumes_to_the_same_output(tmp_path, binary_model, m
 def test_chunks_of_other_settings_are_not_reused(tmp_path, binary_model, monkeypatch, capsys):
     inp = _write_input(_documents(12), tmp_path / "in.csv")
     out = tmp_path / "out.csv"
-    monkeypatch.setattr(corpus, "_assemble", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
+    monkeypatch.setattr(corpus, "assemble", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
     with pytest.raises(KeyboardInterrupt):
         corpus.predict_file(inp, [binary_model], out, chunk_size=5, progress=False)
     monkeypatch.undo()
@@ -291,22 +291,22 @@ def _labelled_file(tmp_path: Path, n: int = 48) -> Path:
 
 def test_training_frame_from_a_readers_file(tmp_path):
     path = _labelled_file(tmp_path)
-    frame, names, note = mlmap.final_models.training_frame_from_file(path, ["relevant"])
+    frame, names, note = mlmap.labelled_files.training_frame_from_file(path, ["relevant"])
     assert len(frame) == 46 and names == ["relevant"] and "skipped 2 with blank labels" in note
     assert frame["labels"].dtype == np.int64
-    multi, _, _ = mlmap.final_models.training_frame_from_file(path, ["relevant", "forest"])
+    multi, _, _ = mlmap.labelled_files.training_frame_from_file(path, ["relevant", "forest"])
     assert len(multi) == 46 and len(multi["labels"].iloc[0]) == 2
     bad = pd.read_csv(path, dtype=str, keep_default_na=False)
     bad.loc[3, "relevant"] = "yes"
     bad.to_csv(tmp_path / "bad.csv", index=False)
     with pytest.raises(DocumentsError, match=r"values other than 0/1 .*\['yes'\]"):
-        mlmap.final_models.training_frame_from_file(tmp_path / "bad.csv", ["relevant"])
+        mlmap.labelled_files.training_frame_from_file(tmp_path / "bad.csv", ["relevant"])
     few = bad.iloc[:10].assign(relevant=["1"] * 3 + ["0"] * 7)
     few.to_csv(tmp_path / "few.csv", index=False)
     with pytest.raises(DocumentsError, match="3 document.* labelled 1 and 7 labelled 0; training needs at least 8 of each"):
-        mlmap.final_models.training_frame_from_file(tmp_path / "few.csv", ["relevant"])
+        mlmap.labelled_files.training_frame_from_file(tmp_path / "few.csv", ["relevant"])
     with pytest.raises(DocumentsError, match="no label column"):
-        mlmap.final_models.training_frame_from_file(path, ["screened"])
+        mlmap.labelled_files.training_frame_from_file(path, ["screened"])
 
 
 def test_train_command_on_a_readers_file_saves_a_working_model(tmp_path, tiny_encoder_dir, capsys):

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlmap import cv, cv_results
+from mlmap import cv, cv_results, selection
 from mlmap.folds import assign_folds, inner_split
 from mlmap.metrics import best_f1_threshold, best_thresholds, f1_at_thresholds
 
@@ -67,8 +67,8 @@ def test_selection_sees_only_the_outer_training_set(tmp_path, labelled_df, tiny_
 
     monkeypatch.setattr(cv.FoldRunner, "select_and_predict", recording_select)
     trials = []
-    original_trial = cv.minilm_trial
-    monkeypatch.setattr(cv, "minilm_trial", lambda inner_train, inner_val, *a, **kw: trials.append(
+    original_trial = selection.minilm_trial
+    monkeypatch.setattr(selection, "minilm_trial", lambda inner_train, inner_val, *a, **kw: trials.append(
         (set(inner_train["id"]), set(inner_val["id"]))) or original_trial(inner_train, inner_val, *a, **kw))
     _run(tmp_path, labelled_df, tiny_encoder_dir, targets=("include",))
     folds = pd.read_csv(tmp_path / "folds.csv")
@@ -212,8 +212,8 @@ def test_an_interrupted_run_resumes_to_the_same_result(tmp_path, labelled_df, ti
     assert [r.get("interrupted") for r in record["runs"]] == [True], "the interrupted part is recorded"
     assert record["compute_seconds"]["include"]["minilm"] > 0
     trained = []
-    original_trial = cv.minilm_trial
-    monkeypatch.setattr(cv, "minilm_trial", lambda *a, **kw: trained.append(1) or original_trial(*a, **kw))
+    original_trial = selection.minilm_trial
+    monkeypatch.setattr(selection, "minilm_trial", lambda *a, **kw: trained.append(1) or original_trial(*a, **kw))
     resumed = _run(tmp_path / "resumed", labelled_df, tiny_encoder_dir, targets=("include",))
     assert len(trained) == 2, "the finished fold's trial was run again"
     pd.testing.assert_frame_equal(resumed, whole)

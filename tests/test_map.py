@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from mlmap import evidence_map
-from mlmap.cv_results import Store, full_runs
+from mlmap.cv_results import full_runs
+from mlmap.runs import Store
 
 
 def test_map_counts_count_documents_in_both_codes_of_a_cell():

@@ -16,7 +16,7 @@ import pytest
 import mlmap
 from mlmap import corpus
 from mlmap.__main__ import main
-from mlmap.documents import DocumentsError
+from mlmap.io import DocumentsError
 from mlmap.ray_predict import predict_file_with_ray
 
 WORDS = "carbon tax emissions trading building standard subsidy forest transport label policy energy".split()

@@ -13,8 +13,10 @@ from stopping_by_counting import p_value_by_counting
 
 import mlmap
 from mlmap.__main__ import main
-from mlmap.documents import DocumentsError, read_documents
-from mlmap.screening.screen_search import screening_state, stopping_verdict
+from mlmap.io import DocumentsError, read_documents
+from mlmap.screening import screen_labels, screen_search
+from mlmap.screening.screen_labels import screening_state
+from mlmap.screening.verdict import VERDICT_WIDTH, stopping_verdict
 
 WORDS = "emissions trading building standard subsidy forest transport label energy market".split()
 # enough steps for the tiny model to learn: screen refuses a model that did not (mlmap.learning)
@@ -189,7 +191,7 @@ def shared_cache(tmp_path_factory) -> Path:
 def test_the_command_round_trips_each_format(tiny_encoder_dir, tmp_path, source, target, capsys, monkeypatch,
                                             shared_cache):
     # one search in eight pairs of formats: one ranking, trained once (the cache is the project's, moved)
-    monkeypatch.setattr(mlmap.screen_search, "DEFAULT_SCREEN_CACHE", shared_cache)
+    monkeypatch.setattr(screen_search, "DEFAULT_SCREEN_CACHE", shared_cache)
     frame, truth = _search(30)
     for i in range(12):
         frame.loc[i, "label"] = str(truth[i] if i not in (1, 2) else 1)
@@ -257,7 +259,7 @@ def test_the_default_ranking_file_may_not_be_the_input(tmp_path, capsys):
 
 @pytest.mark.parametrize("suffix", [".csv", ".ris", ".parquet"])
 def test_a_failed_write_leaves_the_old_file_and_no_partial_one(tmp_path, suffix, monkeypatch):
-    from mlmap import documents
+    from mlmap.io import writers
 
     path = tmp_path / f"next{suffix}"
     path.write_bytes(b"the old file")
@@ -267,14 +269,14 @@ def test_a_failed_write_leaves_the_old_file_and_no_partial_one(tmp_path, suffix,
         original(self, chunk.head(3) if isinstance(chunk, pd.DataFrame) else chunk.slice(0, 3))
         raise OSError("disk full")
 
-    original = documents.DocumentWriter.write
-    monkeypatch.setattr(documents.DocumentWriter, "write", fail_halfway)
+    original = writers.DocumentWriter.write
+    monkeypatch.setattr(writers.DocumentWriter, "write", fail_halfway)
     with pytest.raises(OSError, match="disk full"):
-        documents.write_documents(frame, path)
+        writers.write_documents(frame, path)
     assert path.read_bytes() == b"the old file"
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
-    monkeypatch.setattr(documents.DocumentWriter, "write", original)
-    documents.write_documents(frame, path)
+    monkeypatch.setattr(writers.DocumentWriter, "write", original)
+    writers.write_documents(frame, path)
     assert len(read_documents(path)) == 30 and [p.name for p in tmp_path.iterdir()] == [path.name]
 
 
@@ -304,7 +306,7 @@ def test_the_verdict_is_one_short_sentence_a_line_and_says_first_whether_to_stop
     lines = verdict.lines()
     assert str(verdict) == "\n".join(lines) and len(lines) >= 3
     for line in lines:
-        assert len(line) <= mlmap.screen_search.VERDICT_WIDTH, line
+        assert len(line) <= VERDICT_WIDTH, line
         # one whole sentence: a capital or a number first, a full stop last, no sentence ending inside
         assert line[0].isupper() or line[0].isdigit(), line
         assert line.endswith(".") and ". " not in line[:-1] and "; " not in line.split(":")[0][:1], line
@@ -335,7 +337,7 @@ def test_the_verdict_lines_say_what_the_numbers_are():
 
 @pytest.fixture
 def run(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(mlmap.screen_search, "DEFAULT_SCREEN_CACHE", tmp_path / "cache")
+    monkeypatch.setattr(screen_search, "DEFAULT_SCREEN_CACHE", tmp_path / "cache")
 
     def run_it(frame, *options, name="search.csv"):
         search = tmp_path / name
@@ -374,7 +376,7 @@ def test_labels_too_few_to_learn_from_still_give_the_verdict(tmp_path, run, labe
     assert f"{len(labels)} of 40 documents are screened" in out[1]
     assert message in err and "no ranking is made and no file is written" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["search.csv"]
-    with pytest.raises(mlmap.screen_search.NoRankingError) as error:
+    with pytest.raises(screen_search.NoRankingError) as error:
         mlmap.screen(frame)
     assert error.value.verdict.screened == len(labels) and not error.value.nothing_left
 
@@ -448,20 +450,20 @@ def test_asreview_csv_export_is_read_from_its_included_column(tiny_encoder_dir, 
 ])
 def test_labels_are_found_without_being_named(column, cells, expected):
     frame = pd.DataFrame({"title": ["a", "b", "c", "d"], column: cells})
-    labels, source = mlmap.screen_search.read_labels(frame)
+    labels, source = screen_labels.read_labels(frame)
     assert labels.tolist() == [pd.NA if e is None else e for e in expected]
     assert ("ASReview" in source) == (column != "label")
 
 
 def test_labels_named_or_conflicting_are_read_as_asked():
     frame = pd.DataFrame({"label": ["1", "0"], "included": ["0", "1"], "notes": [["ASReview_relevant"], None]})
-    assert mlmap.screen_search.read_labels(frame)[0].tolist() == [1, 0]
-    assert mlmap.screen_search.read_labels(frame, "included")[0].tolist() == [0, 1]
-    assert mlmap.screen_search.read_labels(frame, "notes")[0].tolist() == [1, pd.NA]
+    assert screen_labels.read_labels(frame)[0].tolist() == [1, 0]
+    assert screen_labels.read_labels(frame, "included")[0].tolist() == [0, 1]
+    assert screen_labels.read_labels(frame, "notes")[0].tolist() == [1, pd.NA]
     with pytest.raises(DocumentsError, match="nor ASReview LAB's 'asreview_label' or 'included' column or N1 notes"):
-        mlmap.screen_search.read_labels(frame[["notes"]].assign(notes=[["nothing"], None]))
+        screen_labels.read_labels(frame[["notes"]].assign(notes=[["nothing"], None]))
     with pytest.raises(DocumentsError, match="1 record.s. hold both ASReview_relevant and ASReview_irrelevant"):
-        mlmap.screen_search.read_labels(pd.DataFrame({"notes": [["ASReview_relevant", "ASReview_irrelevant"]]}))
+        screen_labels.read_labels(pd.DataFrame({"notes": [["ASReview_relevant", "ASReview_irrelevant"]]}))
 
 
 def test_a_round_shows_what_it_does_while_it_works(tiny_encoder_dir, tmp_path, capsys):
@@ -538,7 +540,7 @@ def test_ticking_redraws_the_time_taken_and_is_quiet_when_told(capsys):
 
 
 def test_a_failed_rename_leaves_no_temporary_file(tmp_path, monkeypatch):
-    from mlmap import documents
+    from mlmap.io import writers
 
     path = tmp_path / "next.csv"
     path.write_bytes(b"the old file")
@@ -546,7 +548,7 @@ def test_a_failed_rename_leaves_no_temporary_file(tmp_path, monkeypatch):
     def no_rename(source, target):
         raise PermissionError("read-only folder")
 
-    monkeypatch.setattr(documents.os, "replace", no_rename)
+    monkeypatch.setattr(writers.os, "replace", no_rename)
     with pytest.raises(PermissionError):
-        documents.write_documents(_search(5)[0], path)
+        writers.write_documents(_search(5)[0], path)
     assert path.read_bytes() == b"the old file" and [p.name for p in tmp_path.iterdir()] == ["next.csv"]

@@ -5,11 +5,13 @@
 - ``balancers``: ASReview's ``Balanced`` sample weights
 - ``classifiers``: linear SVM and logistic regression that take those weights and score for ranking
 - ``queries``: the maximum query, ties broken deterministically
+- ``designs``: the loops' settings (``LoopSettings``, ``RankerSettings``) and the frozen designs, light to import
 - ``loop``: a ranker (features + classifier + balancer) and the simulation that retrains every ``step`` labels
 - ``simulation``: the loop with a model retrained from scratch in growing batches (the fine-tuned one, TF-IDF + LR)
 - ``simulation_runs``: the committed simulations on the book's variants (``python -m mlmap simulate``)
 - ``stopping``: the stopping rule of Callaghan & Müller-Hansen (2020) and a heuristic
-- ``screen_search``: one round on your own search, and the rule's verdict (``python -m mlmap screen``)
+- ``screen_search``: one round on your own search (``python -m mlmap screen``), from ``screen_settings`` (its
+  ranker and rule), ``screen_labels`` (labels read, ordered and checked) and ``verdict`` (the rule's, in words)
 
 Only the metrics are imported here, so ``from mlmap.screening import wss`` stays light; the other
 parts are imported from their modules.

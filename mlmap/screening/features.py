@@ -20,9 +20,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .. import fingerprints
 from ..paths import DEFAULT_CACHE_DIR
+from .designs import EMBEDDING_MAX_LENGTH
 
-#: all-MiniLM-L6-v2 was trained as a sentence encoder on inputs of at most 256 tokens.
-EMBEDDING_MAX_LENGTH = 256
 EMBEDDING_CACHE_DIR = DEFAULT_CACHE_DIR.parent / "embeddings"
 
 Embedder = Callable[[Sequence[str]], np.ndarray]

@@ -11,58 +11,15 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from .balancers import balanced_weights, uniform_weights
 from .classifiers import Classifier, make_classifier
-from .features import EMBEDDING_MAX_LENGTH, Embedder, corpus_features
+from .designs import DEFAULT_RANKER, RANKER_MODELS, RankerSettings  # noqa: F401 (also read as loop.<name>)
+from .features import Embedder, corpus_features
 from .queries import max_query
 
-
-@dataclass(frozen=True)
-class RankerSettings:
-    """One design of the ranker and of its retraining schedule."""
-
-    #: ``tfidf``, ``embeddings`` (frozen MiniLM) or ``both`` (stacked, embeddings scaled by ``embedding_weight``)
-    features: str = "both"
-    embedding_weight: float = 1.0
-    #: subtract the corpus's mean embedding (no labels involved) and renormalise
-    centre: bool = False
-    min_df: int = 1
-    max_length: int = EMBEDDING_MAX_LENGTH
-    #: ``svm`` (linear, its loss set by ``loss``) or ``logistic``, with inverse regularisation ``c``
-    classifier: str = "svm"
-    c: float = 0.11
-    #: the SVM's loss: ``squared_hinge`` (ASReview's) or ``hinge``; ignored by ``logistic``
-    loss: str = "squared_hinge"
-    #: ASReview's ``Balanced`` ratio; ``None`` fits unweighted
-    balance_ratio: float | None = 9.8
-    #: ``fixed``: retrain after every ``step`` screened documents; ``screen``: the fine-tuned loop's growing batches (LOOP_SETTINGS)
-    schedule: str = "fixed"
-    step: int = 1
-
-    def batch(self, screened: int, total: int) -> int:
-        """How many documents are screened before the next retraining."""
-        if self.schedule == "fixed":
-            return min(self.step, total - screened)
-        if self.schedule == "screen":
-            from .simulation import LOOP_SETTINGS
-
-            return LOOP_SETTINGS.next_batch(screened, total)
-        raise ValueError(f"unknown schedule {self.schedule!r}: choose fixed or screen")
-
-    def weights(self, labels: np.ndarray) -> np.ndarray:
-        return uniform_weights(labels) if self.balance_ratio is None else balanced_weights(labels, self.balance_ratio)
-
-    def with_(self, **changes: Any) -> RankerSettings:
-        return replace(self, **changes)
-
-    def feature_key(self) -> tuple:
-        """The fields :func:`features_for` reads: designs with the same key share one feature matrix."""
-        return (self.features, self.embedding_weight, self.centre, self.min_df, self.max_length)
 
 
 def features_for(texts: Sequence[str], settings: RankerSettings, model_name: str | None = None,
@@ -124,25 +81,3 @@ def simulate_order(features: Any, labels: np.ndarray, seed_positions: Sequence[i
     if stats is not None:
         stats.update(fits=fits, seconds=round(time.perf_counter() - started, 2))
     return np.asarray(order)
-
-
-#: The frozen design, chosen on development seed sets 100-109 (results/screening/exploration.md):
-#: TF-IDF and MiniLM embeddings at half weight, a linear SVM with the hinge loss (C 0.15) and
-#: ASReview's balance (ratio 9.8), retrained after every screened document.
-DEFAULT_RANKER = RankerSettings(features="both", embedding_weight=0.5, classifier="svm", c=0.15, loss="hinge",
-                                balance_ratio=9.8, schedule="fixed", step=1)
-
-#: The reported models: the frozen design and its ablations, each without one of its parts.
-RANKER_MODELS: dict[str, RankerSettings] = {
-    "minilm_tfidf_svm": DEFAULT_RANKER,
-    "minilm_tfidf_svm_no_minilm": DEFAULT_RANKER.with_(features="tfidf"),
-    "minilm_tfidf_svm_screen_batches": DEFAULT_RANKER.with_(schedule="screen"),
-    # retrained after every 25 documents: the batch `python -m mlmap screen` hands a reviewer by default
-    "minilm_tfidf_svm_batch25": DEFAULT_RANKER.with_(step=25),
-    "minilm_tfidf_svm_unbalanced": DEFAULT_RANKER.with_(balance_ratio=None),
-    # the design frozen first (until 2026-12-02): ASReview's SVM, squared hinge at C 0.11
-    "minilm_tfidf_svm_squared_hinge": DEFAULT_RANKER.with_(loss="squared_hinge", c=0.11),
-    # the design the search on half a of the documents chose (results/screening-split): ASReview's
-    # elas_u4 rebuilt from its parts, TF-IDF and a squared-hinge SVM at C 0.11, no embeddings
-    "tfidf_svm_squared_hinge": DEFAULT_RANKER.with_(features="tfidf", loss="squared_hinge", c=0.11),
-}

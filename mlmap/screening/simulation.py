@@ -16,55 +16,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
-from ..recipe import SEED, epochs_for_steps
-
-
-@dataclass(frozen=True)
-class LoopSettings:
-    """How a simulated screening proceeds: the seed set, the batch schedule, and the fine-tuned model's training."""
-
-    #: random relevant and irrelevant documents labelled before the first round (the reviewer's prior knowledge)
-    seed_relevant: int = 5
-    seed_irrelevant: int = 5
-    #: each round screens max(min_batch, growth x documents screened so far)
-    min_batch: int = 50
-    growth: float = 0.3
-    #: the fine-tuned model: from the pretrained model in every round, on titles and the first 256 tokens
-    max_length: int = 256
-    learning_rate: float = 1e-4
-    epochs: int = 2
-    #: at least this many optimizer steps, so that the first rounds (a few dozen labels) learn something
-    min_steps: int = 20
-    batch_size: int = 16
-    #: the fine-tuned model trains on a class-balanced sample of the screened documents, drawn afresh
-    #: each round: every relevant one (up to a quarter of max_train) and up to this many irrelevant
-    #: ones per relevant one, at most max_train in all; this bounds the cost of a round
-    irrelevant_per_relevant: float = 3.0
-    max_train: int = 600
-
-    @property
-    def max_relevant(self) -> int:
-        """The most relevant documents a round trains on: the share of ``max_train`` that leaves room for
-        ``irrelevant_per_relevant`` irrelevant ones each."""
-        return int(self.max_train / (1 + self.irrelevant_per_relevant))
-
-    def next_batch(self, screened: int, total: int) -> int:
-        """How many documents the next round screens."""
-        return min(total - screened, max(self.min_batch, math.ceil(self.growth * screened)))
-
-    def epochs_for(self, n_train: int) -> int:
-        """Epochs for ``n_train`` labelled documents: ``epochs``, or more when that gives fewer than ``min_steps`` steps."""
-        return epochs_for_steps(n_train, self.batch_size, self.min_steps, self.epochs)
-
-
-#: The settings of the committed simulations (``python -m mlmap simulate``).
-LOOP_SETTINGS = LoopSettings()
+from ..recipe import SEED
+from .designs import LOOP_SETTINGS, LoopSettings
 
 
 class Ranker(Protocol):

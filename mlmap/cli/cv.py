@@ -1,0 +1,46 @@
+"""``python -m mlmap cv``: nested cross-validation (:mod:`mlmap.cv`)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .commands import COMMANDS
+from .options import pretrained_model_option
+
+NAME = "cv"
+
+
+def add_parser(commands: Any) -> argparse.ArgumentParser:
+    from ..paths import RESULTS_DIR
+    from ..recipe import SEED
+
+    cv = commands.add_parser(
+        NAME, help=COMMANDS[NAME].help,
+        description="Outer stratified folds for honest scores; learning rate, epochs and thresholds chosen inside "
+                    "each outer training set. Finished units are saved as they come: rerun the same command to resume.")
+    cv.add_argument("--target", default="all", choices=["include", "instruments", "sectors", "all"])
+    cv.add_argument("--folds", type=int, default=3, help="outer folds (default 3)")
+    cv.add_argument("--seed", type=int, default=SEED, help=f"seed of the folds and of training (default {SEED})")
+    cv.add_argument("--fold", type=int, help="run only this outer fold (to check a rerun against committed results)")
+    cv.add_argument("--models", default="minilm,tfidf,minilm_frozen", help="comma-separated subset of minilm,tfidf,minilm_frozen")
+    pretrained_model_option(cv)
+    cv.add_argument("--out", default=str(RESULTS_DIR / "cv"), help="results folder (default results/cv)")
+    cv.add_argument("--compare-with", metavar="DIR",
+                    help="afterwards, compare the probabilities and F1 of every fold in both folders (e.g. results/cv)")
+    return cv
+
+
+def run(args: argparse.Namespace) -> int:
+    from .. import cv, cv_results
+
+    targets = list(cv.TARGETS) if args.target == "all" else [args.target]
+    summary = cv.run_cv(targets, out=args.out, n_folds=args.folds, seed=args.seed, only_fold=args.fold,
+                        models=args.models.split(","), model_name=args.model)
+    table = summary.groupby(["target", "model"], sort=False)["f1"].agg(["mean", "std", "count"]).round(3)
+    print(table.to_string())
+    print(f"results in {args.out}")
+    if args.compare_with:
+        diff = cv_results.compare_runs(args.compare_with, args.out)
+        print(f"\nagainst {args.compare_with}:\n" + (diff.round(4).to_string(index=False) if len(diff) else "nothing in common"))
+    return 0

@@ -1,0 +1,40 @@
+"""The configurations the cross-validation (and ``train``) chooses among: :class:`SearchSpace`, and the frozen ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .recipe import CV_MAX_LENGTH, RECIPE, TrainingRecipe
+from .tokenizing import BERT_MAX_LENGTH
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    """The configurations tried inside each outer training set.
+
+    Each learning rate is one training run with ``recipe`` (warm-up, linear decay, ``pos_weight``,
+    calibration) of ``max_epochs`` epochs, or, when that is None, of as many epochs as the recipe's
+    ``min_steps`` needs on the training documents; the model after every epoch is a candidate.
+    ``train`` trains the same schedule and saves the chosen epoch's weights.
+    """
+
+    learning_rates: tuple[float, ...]
+    max_epochs: int | None = None
+    max_length: int = BERT_MAX_LENGTH
+    batch_size: int = 16
+    logistic_c: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0)
+    recipe: TrainingRecipe = RECIPE
+
+    def epochs(self, n_train: int) -> int:
+        """Epochs of a training run on ``n_train`` documents: ``max_epochs``, or what ``min_steps`` needs."""
+        return self.max_epochs or self.recipe.epochs_for(n_train, self.batch_size)
+
+
+#: Frozen before the third run (and kept for the fourth, whose only change is the recipe's mean-pooled
+#: head), from the exploration in ``results/cv/exploration.md`` (inner split of
+#: outer fold 0 only): :data:`~mlmap.RECIPE` (learning rate 5e-5, 10% warm-up, at least 300 steps,
+#: ``pos_weight`` then calibration) for every target, the model after every epoch as a candidate,
+#: 256 tokens (512 would double the run beyond its 3-hour budget on 2 cores).
+SEARCH_SPACES = {target: SearchSpace(learning_rates=(RECIPE.learning_rate,), max_length=CV_MAX_LENGTH)
+                 for target in ("include", "instruments", "sectors")}
+
