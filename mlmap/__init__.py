@@ -30,6 +30,9 @@ module per job:
 - ``labelled_files``: your own labelled file as training data
 - ``corpus``: predicting a corpus file (``python -m mlmap predict``), ``corpus_chunks`` its chunks on disk;
   ``evidence_map``: map counts, the demo corpus
+- ``quantify``: counts with intervals (CC, PCC, ACC, PACC, EMQ);  ``held_out``: a model folder's held-out predictions
+- ``map_counts``: the map's labels, cross-fitted counts, the prior-shift test (``coverage_runs``: its committed run)
+- ``learning_curves``: learning curves and their fit (``learning_curve_runs``: ``python -m mlmap learning-curve``)
 - ``engines``: the inference engines' names;              ``openvino_engine``: prediction on OpenVINO (``predict --engine``)
 - ``ray_predict``: prediction on a Ray cluster (``predict --ray``)
 - ``cli``: the command line, one module per command (``python -m mlmap``)
@@ -53,6 +56,14 @@ warnings.filterwarnings("ignore", message="IProgress not found")
 #: first used (PEP 562), so ``import mlmap`` and ``python -m mlmap --help`` load no torch, transformers or
 #: scikit-learn; ``from mlmap import fine_tune`` imports the training stack then.
 _PUBLIC: dict[str, str] = {
+    "QuantificationError": "quantify",
+    "count_intervals": "quantify",
+    "count_labels": "quantify",
+    "prevalence_replicates": "quantify",
+    "read_held_out": "held_out",
+    "learning_curve": "learning_curves",
+    "fit_power_law": "learning_curves",
+    "predict_with_interval": "learning_curves",
     "BERT_MAX_LENGTH": "tokenizing",
     "BOOK_SETTINGS": "recipe",
     "DEFAULT_CACHE_DIR": "paths",

@@ -10,7 +10,6 @@ and method: no texts), ``summary.csv`` (coverage and error per label and method)
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from datetime import datetime, timezone
@@ -47,7 +46,7 @@ def run_coverage(out: str | Path = DEFAULT_COVERAGE_DIR, n_draws: int = 200, n_b
     (each label draws from its own seeded stream, so the results do not depend on it).
     """
     from .caching import atomic_write_text
-    from .cv_results import current_commit, invocation
+    from .runs import current_commit, invocation
     from .map_counts import MIN_POSITIVES, PREVALENCE_FACTORS, coverage_summary, label_names, shifted_draws
     from .quantify import METHODS
 
@@ -96,26 +95,3 @@ def run_coverage(out: str | Path = DEFAULT_COVERAGE_DIR, n_draws: int = 200, n_b
         record["command"] = command
     atomic_write_text(out / "run.json", json.dumps(record, indent=1, default=str))
     return summary
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``count-coverage``."""
-    parser.add_argument("--out", type=Path, default=DEFAULT_COVERAGE_DIR, help="folder for draws.csv, summary.csv, run.json")
-    parser.add_argument("--draws", type=int, default=200, help="test corpora per label (default 200)")
-    parser.add_argument("--boot", type=int, default=300, help="bootstrap replicates per interval (default 300)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--cells", action="store_true", help="also test the 35 instrument x sector cells")
-    parser.add_argument("--jobs", type=int, default=1, help="labels run in this many processes (same results)")
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m mlmap.coverage_runs``: the same as ``python -m mlmap count-coverage``."""
-    parser = argparse.ArgumentParser(prog="mlmap count-coverage", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    run_coverage(args.out, args.draws, args.boot, args.seed, cells=args.cells, jobs=args.jobs,
-                 command="python -m mlmap count-coverage " + " ".join(sys.argv[1:] if argv is None else argv))
-
-
-if __name__ == "__main__":
-    main()

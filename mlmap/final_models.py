@@ -30,6 +30,7 @@ from .caching import frame_hash
 from .calibration import calibrate_head, fit_platt
 from .data import LABELS_SHA256, data_path, load_labels, sha256_of
 from .folds import inner_split
+from .held_out import write_held_out
 from .hardware import precision_name, use_bf16
 from .models import resolve_model
 from .paths import RESULTS_DIR
@@ -227,6 +228,7 @@ def train_final_model(
     }
     folder = save_classifier(trainer.model, out, tokenizer=tokenizer, label_names=label_names,
                              max_length=space.max_length, thresholds=thresholds, training=training)
+    write_held_out(folder, label_names, val_labels, val_proba, chosen["thresholds"], inner_val.get("id"))
     say(f"saved {folder}")
     return folder
 

@@ -99,7 +99,7 @@ def run_learning_curves(targets: Sequence[str], out: str | Path = DEFAULT_CURVES
                         command: str | None = None) -> pd.DataFrame:
     """The book's targets' learning curves, written under ``out`` with their provenance; returns the fits."""
     from .caching import atomic_write_text
-    from .cv_results import current_commit, invocation
+    from .runs import current_commit, invocation
     from .data import load_labels
     from .targets import target_frame
 
@@ -125,61 +125,3 @@ def run_learning_curves(targets: Sequence[str], out: str | Path = DEFAULT_CURVES
         record["command"] = command
     atomic_write_text(out / "run.json", json.dumps(record, indent=1, default=str))
     return fits
-
-
-def add_arguments(parser) -> None:
-    """The options of ``learning-curve``."""
-    parser.add_argument("--target", default="all", help="include, instruments, sectors or all (the book's labels)")
-    parser.add_argument("--input", type=Path, help="your own labelled file (CSV, Parquet, Feather, RIS, JSON Lines) "
-                        "instead of the book's labels")
-    parser.add_argument("--labels", nargs="+", help="with --input: the 0/1 label column(s); blank = not labelled")
-    parser.add_argument("--models", default=",".join(CURVE_MODELS), help="comma-separated: tfidf, minilm_frozen")
-    parser.add_argument("--resamples", type=int, default=5, help="training subsets per size (default 5)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, help=f"output folder (default {DEFAULT_CURVES_DIR.name}/ under results/ "
-                        "for the book's labels, learning-curves/ here for --input)")
-
-
-def run_from_args(args) -> None:
-    """Run ``learning-curve`` from parsed arguments and print the fits."""
-    from .targets import TARGETS
-
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
-    for model in models:
-        if model not in CURVE_MODELS:
-            raise SystemExit(f"error: unknown model {model!r}: choose from {', '.join(CURVE_MODELS)}")
-    if args.input is None:
-        targets = list(TARGETS) if args.target == "all" else [args.target]
-        for target in targets:
-            if target not in TARGETS:
-                raise SystemExit(f"error: unknown target {target!r}: choose include, instruments, sectors or all")
-        fits = run_learning_curves(targets, args.out or DEFAULT_CURVES_DIR, models, args.resamples, args.seed,
-                                   command="python -m mlmap learning-curve " + " ".join(
-                                       sys.argv[2:] if sys.argv[1:2] == ["learning-curve"] else sys.argv[1:]))
-    else:
-        if not args.labels:
-            raise SystemExit("error: --input needs --labels: the 0/1 column(s) to learn")
-        from .final_models import training_frame_from_file
-
-        frame = training_frame_from_file(args.input, args.labels)
-        points, fits, tests = curves_for_frame(frame, list(args.labels), models, args.resamples, args.seed)
-        out = args.out or Path("learning-curves")
-        out.mkdir(parents=True, exist_ok=True)
-        for name, table in (("points", points), ("fits", fits), ("backtest", tests)):
-            table.round(4).to_csv(out / f"{name}.csv", index=False)
-        print(f"written to {out}/points.csv, fits.csv, backtest.csv", file=sys.stderr)
-    columns = ["model", "label", "positives", "predicted", "low", "high", "plateau", "positives_needed", "short_of_labels"]
-    print(fits[[c for c in columns if c in fits.columns]].round(3).to_string(index=False))
-
-
-def main(argv: list[str] | None = None) -> None:
-    """``python -m mlmap.learning_curve_runs``: the same as ``python -m mlmap learning-curve``."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="mlmap learning-curve", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    run_from_args(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    main()

@@ -81,27 +81,37 @@ def cross_fitted_counts(frame: pd.DataFrame, names: Sequence[str], methods: Sequ
 
     For a corpus that is itself labelled (the book's demonstration corpus), counting it with its own
     labels as calibration would be circular. The documents are split in two at random; each half is
-    counted from the other's rates, and the two halves' bootstrap replicates are added.
+    counted from the other's rates, and the two halves' bootstrap replicates are added. A label
+    with no positive (or negative) document in a half gets no estimate (NaN, and a ``note``).
     """
     rng = np.random.default_rng(seed)
     half = rng.permutation(len(frame)) % 2 == 0
     rows = []
     for k, name in enumerate(names):
         known = frame[name].notna().to_numpy()
+        truth = frame.loc[known, name].sum()
+        row = {"label": name, "documents": int(known.sum()), "true": truth}
+        labels = frame[name].to_numpy()
+        if any(min((labels[known & ~side] == 1).sum(), (labels[known & ~side] == 0).sum()) == 0
+               for side in (half, ~half)):
+            # a half without a positive (or negative) document cannot calibrate the other: no estimate, said so
+            rows += [{**row, "method": m, "estimate": np.nan, "note": "too few labelled documents to calibrate"}
+                     for m in methods]
+            continue
         estimates: dict[str, list[np.ndarray]] = {m: [] for m in methods}
         for side in (half, ~half):
             cal, test = known & ~side, known & side
             reps = _replicates(frame, name, cal, test, methods, n_boot, seed + 2 * k + int(side[0]))
             for method in methods:
                 estimates[method].append(reps[method])
-        truth = frame.loc[known, name].sum()
         for method in methods:
             total = estimates[method][0] + estimates[method][1]
-            row = {"label": name, "method": method, "documents": int(known.sum()), "true": truth, "estimate": total[0]}
+            counted = {**row, "method": method, "estimate": total[0]}
             for level in LEVELS:
                 tail = (1 - level) / 2 * 100
-                row[f"low_{level * 100:.0f}"], row[f"high_{level * 100:.0f}"] = np.percentile(total[1:], [tail, 100 - tail])
-            rows.append(row)
+                counted[f"low_{level * 100:.0f}"], counted[f"high_{level * 100:.0f}"] = np.percentile(
+                    total[1:], [tail, 100 - tail])
+            rows.append(counted)
     return pd.DataFrame(rows)
 
 

@@ -67,3 +67,11 @@ def test_a_label_too_rare_to_split_is_refused_by_name():
     frame.loc[frame.index[5:], "x"] = 0.0
     with pytest.raises(ValueError, match="label 'x' has [0-5] positive documents"):
         shifted_draws(frame, ["x"], n_draws=2, n_boot=10)
+
+
+def test_a_label_a_half_cannot_calibrate_gets_no_estimate_and_a_note():
+    frame = calibrated_frame(100, 2)
+    frame["x"] = 0.0
+    frame.loc[frame.index[0], "x"] = 1.0  # one positive: one half has none
+    table = cross_fitted_counts(frame, ["x"], ["EMQ"], n_boot=20)
+    assert table["estimate"].isna().all() and table["note"].str.contains("too few").all()

@@ -82,6 +82,20 @@ def test_the_shipped_recall95_threshold_reaches_95_percent_on_held_out_documents
     assert sum(r >= 0.95 for r in resampled) >= 8, resampled
     assert selection["held_out_per_label"]["relevant"]["positives"] == recall["held_out_positives"]
 
+    # the model folder keeps its held-out predictions: the recorded F1 follows from them, and `count` calibrates on them
+    held_out = pd.read_csv(out / "held_out.csv")
+    assert len(held_out) == selection["held_out_documents"] and held_out["relevant"].sum() == recall["held_out_positives"]
+    f1 = mlmap.metrics.f1_at_thresholds(held_out["relevant"].to_numpy(), held_out["p_relevant"].to_numpy(),
+                                        info["thresholds"]["f1"])
+    assert f1 == pytest.approx(selection["held_out_f1"], abs=1e-3)
+    assert main(["count", str(tmp_path / "p.csv"), "--model", str(out), "--method", "CC", "EMQ",
+                 "-o", str(tmp_path / "counts.csv")]) == 0
+    counts = pd.read_csv(tmp_path / "counts.csv").set_index("method")
+    truth = int(new["relevant"].sum())
+    assert counts.loc["EMQ", "low_95"] <= truth <= counts.loc["EMQ", "high_95"], (truth, counts)
+    # CC counts at the F1 threshold the held-out decisions were made at, not the recall95 decisions of p.csv
+    assert counts.loc["CC", "estimate"] == (predicted["p_relevant"] >= info["thresholds"]["f1"][0]).sum()
+
 
 def test_the_saved_model_is_the_one_its_thresholds_were_fitted_on(tmp_path, tiny_encoder_dir, precision):
     """Its held-out F1 and recall, recomputed from its own predictions of the held-out quarter, are the recorded ones."""

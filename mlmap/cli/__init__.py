@@ -1,4 +1,5 @@
-"""Command line: ``python -m mlmap fetch-data``, ``cv``, ``simulate``, ``train``, ``predict``, ``screen`` and ``demo-corpus``.
+"""Command line: ``python -m mlmap fetch-data``, ``cv``, ``simulate``, ``train``, ``predict``, ``screen``, ``demo-corpus``,
+``count``, ``count-coverage`` and ``learning-curve``.
 
 One module per command (``mlmap.cli.<module>``, named in :data:`~mlmap.cli.commands.COMMANDS`), each
 with ``add_parser(subparsers)`` and ``run(args)``. Only the command that runs is imported, and its

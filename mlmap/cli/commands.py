@@ -24,4 +24,7 @@ COMMANDS: dict[str, Command] = {
     "predict": Command("predict", "predict a corpus file with saved models (chunked, resumable)"),
     "screen": Command("screen", "rank what is not screened yet, and the stopping rule's verdict on what is"),
     "demo-corpus": Command("demo_corpus", "the map chapter's predictions of the labelled documents (results/map)"),
+    "count": Command("count", "documents per label of a predicted corpus, with intervals (quantification)"),
+    "count-coverage": Command("count_coverage", "test the count intervals under prior shift (results/quantification)"),
+    "learning-curve": Command("learning_curve", "learning curves: would more labels help? (results/learning-curves)"),
 }
