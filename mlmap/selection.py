@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -84,7 +85,7 @@ class FoldRunner:
         if model != "minilm":
             return 0.02 * n_train
         inner = round(0.75 * n_train)
-        return inner * self.space.epochs(inner) * len(self.space.learning_rates)
+        return inner * self.space.epochs(inner) * len(self.space.learning_rates) * len(self.space.recipes())
 
     def select_and_predict(self, model: str, train: pd.DataFrame, test: pd.DataFrame,
                            fold: int) -> tuple[dict[str, Any], np.ndarray]:
@@ -112,33 +113,22 @@ def select_minilm(runner: FoldRunner, inner_train: pd.DataFrame, inner_val: pd.D
     """Learning rate, epochs, calibration and thresholds for the fine-tuned model, from one inner split;
     the chosen model's calibrated probabilities for the outer test fold."""
     space, candidates, seconds, failed_trials, trials = runner.space, [], 0.0, [], {}
-    for lr in space.learning_rates:
-        name = f"{runner.target}-fold{fold}-minilm-lr{lr:g}.json"
-        trial = runner.store.get("trials", name)
-        if trial is not None:
-            check_same_precision(trial, str(runner.store.path("trials", name)))
-            if "test_epochs" not in trial:
-                raise RuntimeError(f"{runner.store.path('trials', name)} was made by an earlier protocol (a refit "
-                                   "after the trial); use another --out folder")
-        else:
-            start = time.perf_counter()
-            by_epoch, learning, test_by_epoch = minilm_trial(inner_train, inner_val, space, lr, runner.model_name,
-                                                             runner.seed, test=test)
-            trial = runner.store.put({"learning_rate": lr, "ids": inner_val["id"].tolist(), "bf16": use_bf16(),
-                                      "epochs": {str(e): rounded(p) for e, p in by_epoch.items()},
-                                      "test_ids": test["id"].tolist(),
-                                      "test_epochs": {str(e): rounded(p) for e, p in test_by_epoch.items()},
-                                      "learning": learning,
-                                      "seconds": round(time.perf_counter() - start, 1)}, "trials", name)
-        if trial["ids"] != inner_val["id"].tolist() or trial["test_ids"] != test["id"].tolist():
-            raise RuntimeError(f"{name} was made on another split; remove it or use another --out folder")
-        seconds += trial["seconds"]
-        trials[lr] = trial
-        runner.progress(f"{runner.target} fold {fold} minilm lr={lr:g}", len(inner_train) * space.epochs(len(inner_train)))
-        if trial.get("learning", {}).get("learned") is False:
-            failed_trials.append(lr)  # a model that did not learn is no candidate while another one learned
-            continue
-        candidates += [({"learning_rate": lr, "epochs": int(e)}, np.asarray(p)) for e, p in trial["epochs"].items()]
+    searched_heads = bool(space.poolings)
+    for recipe in space.recipes():
+        for lr in space.learning_rates:
+            head = f"-{recipe.pooling}" if searched_heads else ""
+            key = (recipe.pooling, lr) if searched_heads else lr
+            config = {"pooling": recipe.pooling, "learning_rate": lr} if searched_heads else {"learning_rate": lr}
+            trial = _trial(runner, replace(space, recipe=recipe, poolings=()), lr, inner_train, inner_val, test,
+                           f"{runner.target}-fold{fold}-minilm{head}-lr{lr:g}.json")
+            seconds += trial["seconds"]
+            trials[key] = trial
+            runner.progress(f"{runner.target} fold {fold} minilm{head} lr={lr:g}",
+                            len(inner_train) * space.epochs(len(inner_train)))
+            if trial.get("learning", {}).get("learned") is False:
+                failed_trials.append(key)  # a model that did not learn is no candidate while another one learned
+                continue
+            candidates += [({**config, "epochs": int(e)}, np.asarray(p)) for e, p in trial["epochs"].items()]
     learned = bool(candidates)
     if not learned:
         # no learning rate learned every label, even with retries: the fold is reported with the last
@@ -146,12 +136,13 @@ def select_minilm(runner: FoldRunner, inner_train: pd.DataFrame, inner_val: pd.D
         print(f"{runner.target} fold {fold}: no learning rate learned every label after "
               f"{space.recipe.max_attempts} seeds; its scores are reported and recorded as not learned",
               file=sys.stderr, flush=True)
-        candidates = [({"learning_rate": lr, "epochs": int(e)}, np.asarray(p))
-                      for lr, trial in trials.items() for e, p in trial["epochs"].items()]
+        candidates = [({**({"pooling": key[0], "learning_rate": key[1]} if searched_heads else {"learning_rate": key}),
+                         "epochs": int(e)}, np.asarray(p))
+                      for key, trial in trials.items() for e, p in trial["epochs"].items()]
     candidates.sort(key=lambda c: (c[0]["epochs"], c[0]["learning_rate"]))  # ties go to fewer epochs
     val_labels = label_matrix(inner_val)
     chosen = choose(candidates, val_labels)
-    trial = trials[chosen["learning_rate"]]
+    trial = trials[(chosen["pooling"], chosen["learning_rate"]) if searched_heads else chosen["learning_rate"]]
     val_proba = np.asarray(trial["epochs"][str(chosen["epochs"])])
     test_proba = np.asarray(trial["test_epochs"][str(chosen["epochs"])])
     selected = {**chosen, "failed_trials": failed_trials, "learned": learned, "trial_seconds": seconds,
@@ -164,6 +155,30 @@ def select_minilm(runner: FoldRunner, inner_train: pd.DataFrame, inner_val: pd.D
         selected["thresholds"] = [round(t, 6) for t in thresholds]
         selected["calibration"] = scaling.as_dict()
     return selected, test_proba
+
+
+def _trial(runner: FoldRunner, space: SearchSpace, lr: float, inner_train: pd.DataFrame, inner_val: pd.DataFrame,
+           test: pd.DataFrame, name: str) -> dict[str, Any]:
+    """One fine-tuning run (a recipe and a learning rate) of the inner split, from the store or trained and saved."""
+    trial = runner.store.get("trials", name)
+    if trial is not None:
+        check_same_precision(trial, str(runner.store.path("trials", name)))
+        if "test_epochs" not in trial:
+            raise RuntimeError(f"{runner.store.path('trials', name)} was made by an earlier protocol (a refit "
+                               "after the trial); use another --out folder")
+    else:
+        start = time.perf_counter()
+        by_epoch, learning, test_by_epoch = minilm_trial(inner_train, inner_val, space, lr, runner.model_name,
+                                                         runner.seed, test=test)
+        trial = runner.store.put({"learning_rate": lr, "pooling": space.recipe.pooling, "ids": inner_val["id"].tolist(),
+                                  "bf16": use_bf16(), "epochs": {str(e): rounded(p) for e, p in by_epoch.items()},
+                                  "test_ids": test["id"].tolist(),
+                                  "test_epochs": {str(e): rounded(p) for e, p in test_by_epoch.items()},
+                                  "learning": learning,
+                                  "seconds": round(time.perf_counter() - start, 1)}, "trials", name)
+    if trial["ids"] != inner_val["id"].tolist() or trial["test_ids"] != test["id"].tolist():
+        raise RuntimeError(f"{name} was made on another split; remove it or use another --out folder")
+    return trial
 
 
 def select_logistic(runner: FoldRunner, model: str, inner_train: pd.DataFrame, inner_val: pd.DataFrame,

@@ -346,3 +346,43 @@ def test_full_runs_gather_the_parts_of_a_continued_run():
     ]}
     runs = cv_results.full_runs(record)
     assert [[p["wall_seconds"] for p in run] for run in runs] == [[5], [7, 3, 4]]
+
+
+def test_a_searched_head_is_chosen_inside_each_fold_from_its_own_trials(tmp_path, labelled_df, tiny_encoder_dir,
+                                                                          monkeypatch):
+    """With ``poolings``, every head is trained per fold and the choice (and the test probabilities) follow the
+    inner validation F1: rigging one head's validation probabilities to be perfect makes it the choice."""
+    import dataclasses
+
+    heads = dataclasses.replace(TINY, poolings=("mean", "cls"))
+    original = selection.minilm_trial
+    poolings_trained = []
+
+    def rigged(inner_train, inner_val, space, *args, **kwargs):
+        poolings_trained.append(space.recipe.pooling)
+        by_epoch, learning, test_by_epoch = original(inner_train, inner_val, space, *args, **kwargs)
+        if space.recipe.pooling == "cls":  # [CLS] ranks the validation documents perfectly after epoch 1
+            labels = np.asarray(inner_val["labels"].tolist(), dtype=float)
+            by_epoch[1] = labels * 0.8 + 0.1
+        return by_epoch, learning, test_by_epoch
+
+    monkeypatch.setattr(selection, "minilm_trial", rigged)
+    cv.run_cv(["include"], out=tmp_path, n_folds=3, seed=0, model_name=tiny_encoder_dir, models=["minilm"],
+              spaces={"include": heads}, df=labelled_df, progress=False)
+    assert poolings_trained == ["mean", "cls"] * 3
+    trials = sorted(p.name for p in (tmp_path / "trials").glob("*.json"))
+    assert trials == sorted(f"include-fold{k}-minilm-{h}-lr0.01.json" for k in range(3) for h in ("mean", "cls"))
+    for k in range(3):
+        unit = json.loads((tmp_path / "folds" / f"include-fold{k}-minilm.json").read_text())
+        assert unit["selected"]["pooling"] == "cls" and unit["selected"]["epochs"] == 1
+        trial = json.loads((tmp_path / "trials" / f"include-fold{k}-minilm-cls-lr0.01.json").read_text())
+        assert unit["proba_uncalibrated"] == trial["test_epochs"]["1"]
+
+
+def test_the_nested_spaces_search_every_choice_the_exploration_made():
+    from mlmap.search_space import NESTED_SEARCH_SPACES, SEARCH_SPACES
+
+    for target, space in NESTED_SEARCH_SPACES.items():
+        assert set(space.poolings) == {"mean", "cls"} and len(space.learning_rates) == 2
+        assert space.learning_rates[0] == SEARCH_SPACES[target].learning_rates[0]
+        assert [r.pooling for r in space.recipes()] == ["mean", "cls"]

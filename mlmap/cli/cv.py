@@ -25,7 +25,10 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     cv.add_argument("--fold", type=int, help="run only this outer fold (to check a rerun against committed results)")
     cv.add_argument("--models", default="minilm,tfidf,minilm_frozen", help="comma-separated subset of minilm,tfidf,minilm_frozen")
     pretrained_model_option(cv)
-    cv.add_argument("--out", default=str(RESULTS_DIR / "cv"), help="results folder (default results/cv)")
+    cv.add_argument("--spaces", choices=["frozen", "nested"], default="frozen",
+                    help="frozen (default): the search spaces fixed after the exploration on outer fold 0; nested: "
+                         "the head and learning rate chosen again inside every outer training set")
+    cv.add_argument("--out", help="results folder (default results/cv, or results/cv-nested with --spaces nested)")
     cv.add_argument("--compare-with", metavar="DIR",
                     help="afterwards, compare the probabilities and F1 of every fold in both folders (e.g. results/cv)")
     return cv
@@ -34,9 +37,15 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     from .. import cv, cv_results
 
+    from ..paths import RESULTS_DIR
+    from ..search_space import NESTED_SEARCH_SPACES
+
     targets = list(cv.TARGETS) if args.target == "all" else [args.target]
+    nested = args.spaces == "nested"
+    args.out = args.out or str(RESULTS_DIR / ("cv-nested" if nested else "cv"))
     summary = cv.run_cv(targets, out=args.out, n_folds=args.folds, seed=args.seed, only_fold=args.fold,
-                        models=args.models.split(","), model_name=args.model)
+                        models=args.models.split(","), model_name=args.model,
+                        spaces=NESTED_SEARCH_SPACES if nested else None)
     table = summary.groupby(["target", "model"], sort=False)["f1"].agg(["mean", "std", "count"]).round(3)
     print(table.to_string())
     print(f"results in {args.out}")
