@@ -11,6 +11,9 @@ shift). The methods here correct for that with labelled documents the model neve
 - ``PACC``: PCC adjusted by the mean probability of the calibration set's positives and negatives
 - ``EMQ``: the probabilities re-weighted to a new prevalence until it agrees with them (Saerens et
   al. 2002, "SLD")
+- ``EMQ-Platt``: EMQ on probabilities first recalibrated on the calibration set by Platt scaling.
+  EM assumes calibrated probabilities; a map cell's product of three models' probabilities is not
+  one, and EM then runs away. Calibrating first is what Alexandari et al. (2020) found hard to beat.
 
 These are the definitions of QuaPy (``quapy.method.aggregative``); the tests check each point
 estimate against QuaPy's own. They are written here, vectorised over bootstrap replicates, because
@@ -26,7 +29,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-METHODS = ("CC", "PCC", "ACC", "PACC", "EMQ")
+METHODS = ("CC", "PCC", "ACC", "PACC", "EMQ", "EMQ-Platt")
 LEVELS = (0.90, 0.95)
 
 
@@ -59,6 +62,12 @@ def _resampling_weights(n: int, n_boot: int, rng: np.random.Generator) -> np.nda
 def _emq(train_prevalence: np.ndarray, scores: np.ndarray, weights: np.ndarray,
          tolerance: float = 1e-6, max_iter: int = 1000) -> np.ndarray:
     """Saerens-Latinne-Decaestecker EM, one prevalence per row of ``weights`` (and of ``train_prevalence``)."""
+    return _emq_rows(train_prevalence, np.broadcast_to(scores, weights.shape), weights, tolerance, max_iter)
+
+
+def _emq_rows(train_prevalence: np.ndarray, scores: np.ndarray, weights: np.ndarray,
+              tolerance: float = 1e-6, max_iter: int = 1000) -> np.ndarray:
+    """:func:`_emq` with a row of probabilities per row of ``weights`` (recalibrated per bootstrap replicate)."""
     p0 = np.clip(train_prevalence, 1e-9, 1 - 1e-9)[:, None]
     prevalence = p0[:, 0].copy()
     total = weights.sum(axis=1)
@@ -71,6 +80,34 @@ def _emq(train_prevalence: np.ndarray, scores: np.ndarray, weights: np.ndarray,
             return new
         prevalence = new
     return prevalence
+
+
+def platt_replicates(scores: np.ndarray, labels: np.ndarray, weights: np.ndarray, iterations: int = 30) -> np.ndarray:
+    """Platt scaling ``sigmoid(a + b logit(p))`` fitted per row of ``weights`` (Newton steps, all rows at once).
+
+    Targets are Platt's smoothed ones ((positives + 1) / (positives + 2) and 1 / (negatives + 2)), so a
+    separable calibration set still has a finite fit. Returns (rows x 2) of (a, b).
+    """
+    logit = np.log(np.clip(scores, 1e-6, 1 - 1e-6) / np.clip(1 - scores, 1e-6, 1))
+    # standardised, and started from the constant model, Newton's steps stay where the fit is well defined
+    centre, scale = logit.mean(), logit.std() or 1.0
+    x = (logit - centre) / scale
+    positives, negatives = weights @ labels, weights @ (1 - labels)
+    target = np.where(labels[None, :] == 1, ((positives + 1) / (positives + 2))[:, None], (1 / (negatives + 2))[:, None])
+    theta = np.zeros((weights.shape[0], 2))
+    base = (weights * target).sum(1) / weights.sum(1)
+    theta[:, 0] = np.log(base / (1 - base))
+    for _ in range(iterations):
+        mu = 1 / (1 + np.exp(-(theta[:, :1] + theta[:, 1:] * x[None, :])))
+        r, v = weights * (target - mu), weights * mu * (1 - mu) + 1e-9
+        g0, g1 = r.sum(1), (r * x).sum(1)
+        h00, h01, h11 = v.sum(1) + 1e-6, (v * x).sum(1), (v * x * x).sum(1) + 1e-6
+        det = h00 * h11 - h01**2
+        step = np.stack([(h11 * g0 - h01 * g1) / det, (h00 * g1 - h01 * g0) / det], axis=1)
+        theta += np.clip(step, -5, 5)
+        if np.abs(step).max() < 1e-8:
+            break
+    return np.stack([theta[:, 0] - theta[:, 1] * centre / scale, theta[:, 1] / scale], axis=1)
 
 
 def prevalence_replicates(cal_scores: np.ndarray, cal_labels: np.ndarray, scores: np.ndarray, threshold: float,
@@ -117,8 +154,13 @@ def prevalence_replicates(cal_scores: np.ndarray, cal_labels: np.ndarray, scores
             estimate = adjusted(cc, cal_hit)
         elif method == "PACC":
             estimate = adjusted(pcc, cal_scores)
-        else:
+        elif method == "EMQ":
             estimate = _emq(positives / (positives + negatives), scores, w)
+        else:
+            a, b = platt_replicates(cal_scores, cal_labels, w_cal).T
+            logit = np.log(np.clip(scores, 1e-6, 1 - 1e-6) / np.clip(1 - scores, 1e-6, 1))
+            recalibrated = 1 / (1 + np.exp(-(a[:, None] + b[:, None] * logit[None, :])))
+            estimate = _emq_rows(positives / (positives + negatives), recalibrated, w)
         out[method] = np.concatenate([estimate[:1], estimate[1:][defined[1:]]])
     return out
 

@@ -116,3 +116,34 @@ def test_count_labels_skips_unlabelled_calibration_rows():
     table = count_labels(pd.DataFrame({"p_x": p_cal, "x": labels}), pd.DataFrame({"p_x": p}), ["x"], n_boot=50)
     assert set(table["calibration_positives"]) == {int(y_cal[50:].sum())}
     assert set(table["documents"]) == {100}
+
+
+def test_platt_replicates_fit_what_a_weighted_logistic_regression_fits():
+    from sklearn.linear_model import LogisticRegression
+
+    from mlmap.quantify import platt_replicates
+
+    rng = np.random.default_rng(6)
+    y, p = scored(300, 0.3, rng)
+    p = p**3  # miscalibrated: too low
+    weights = np.vstack([np.ones(300), rng.multinomial(300, np.full(300, 1 / 300))])
+    fitted = platt_replicates(p, y.astype(float), weights)
+    x = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
+    for row, w in zip(fitted, weights):
+        pos, neg = (w * y).sum(), (w * (1 - y)).sum()
+        target = np.where(y == 1, (pos + 1) / (pos + 2), 1 / (neg + 2))
+        # Platt's soft targets as two weighted copies of every document, one per class
+        model = LogisticRegression(C=1e8, max_iter=5000).fit(
+            np.r_[x, x][:, None], np.r_[np.ones(300), np.zeros(300)], sample_weight=np.r_[w * target, w * (1 - target)])
+        assert row == pytest.approx([model.intercept_[0], model.coef_[0, 0]], abs=1e-3)
+
+
+def test_emq_platt_follows_a_shift_that_plain_emq_misses_on_miscalibrated_probabilities():
+    rng = np.random.default_rng(7)
+    y_cal, p_cal = scored(2000, 0.3, rng)
+    y, p = scored(3000, 0.1, rng)
+    squash = lambda v: v**3  # noqa: E731 - the same distortion on both sides: the ranking is unchanged
+    estimates = {m: v[0] for m, v in prevalence_replicates(squash(p_cal), y_cal, squash(p), 0.5,
+                                                            ["EMQ", "EMQ-Platt"], n_boot=0).items()}
+    assert abs(estimates["EMQ-Platt"] - y.mean()) < 0.02, estimates
+    assert abs(estimates["EMQ"] - y.mean()) > 0.04, estimates
