@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
-from dataclasses import asdict
 from datetime import datetime, timezone
 from functools import partial
 from typing import Any
@@ -78,7 +77,7 @@ def cv_fingerprint(df: pd.DataFrame, model_name: str, n_folds: int, seed: int,
     """What every unit of a cv run depends on: the encoder's files, the labelled data, folds, seed, search
     spaces (recipe included), precision and library versions."""
     return fingerprints.run_fingerprint(model_name, data=fingerprints.frame_digest(df), n_folds=n_folds, seed=seed,
-                                        search_spaces={t: asdict(s) for t, s in sorted(spaces.items())})
+                                        search_spaces={t: s.as_record() for t, s in sorted(spaces.items())})
 
 
 def _check_run_fingerprint(store: Store, made_by: dict[str, Any]) -> None:

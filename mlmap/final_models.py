@@ -62,7 +62,7 @@ def final_model_fingerprint(frame: pd.DataFrame, label_names: list[str], space: 
     """What a final model depends on: its training texts and labels, label names, search space (recipe included),
     seed, the encoder's files, precision and library versions; recorded in ``mlmap.json``."""
     return fingerprints.run_fingerprint(model_name, data=frame_hash(frame), label_names=list(label_names),
-                                        search_space=asdict(space), seed=seed)
+                                        search_space=space.as_record(), seed=seed)
 
 
 def target_fingerprint(target: str, model_name: str | None = None, seed: int = SEED, space: SearchSpace | None = None,

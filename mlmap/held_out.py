@@ -27,7 +27,7 @@ def write_held_out(folder: str | os.PathLike, label_names: Sequence[str], labels
     table = pd.DataFrame({"id": list(ids)} if ids is not None else {"row": np.arange(len(labels))})
     for j, name in enumerate(label_names):
         table[name] = labels[:, j].astype(int)
-        table[f"p_{name}"] = np.round(proba[:, j], 6)
+        table[f"p_{name}"] = proba[:, j]  # unrounded: the F1 threshold is one of these scores
         table[f"pred_{name}"] = (proba[:, j] >= thresholds[j]).astype(int)
     path = Path(folder) / HELD_OUT_FILE
     tmp = path.with_suffix(".tmp")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 from .recipe import CV_MAX_LENGTH, RECIPE, TrainingRecipe
 from .tokenizing import BERT_MAX_LENGTH
@@ -26,6 +27,14 @@ class SearchSpace:
     logistic_c: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0)
     recipe: TrainingRecipe = RECIPE
     poolings: tuple[str, ...] = ()
+
+    def as_record(self) -> dict[str, Any]:
+        """The space as run records and fingerprints hold it; ``poolings`` only when the head is searched, so
+        records made before it existed still describe the same space."""
+        record = asdict(self)
+        if not self.poolings:
+            del record["poolings"]
+        return record
 
     def recipes(self) -> list[TrainingRecipe]:
         """The recipes trained: the recipe with each of ``poolings``, or the recipe alone."""

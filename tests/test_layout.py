@@ -53,7 +53,7 @@ def test_the_committed_cv_run_used_the_shipped_recipe():
 
     record = json.loads((ROOT / "results" / "cv" / "run.json").read_text())
     parts = cv_results.full_runs(record)[-1]
-    shipped = {t: json.loads(json.dumps(asdict(space))) for t, space in cv.SEARCH_SPACES.items()}
+    shipped = {t: json.loads(json.dumps(space.as_record())) for t, space in cv.SEARCH_SPACES.items()}
     recipe = json.loads(json.dumps(asdict(mlmap.RECIPE)))
     for part in parts:
         assert part["search_spaces"] == shipped, part["started"]

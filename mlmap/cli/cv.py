@@ -12,7 +12,6 @@ NAME = "cv"
 
 
 def add_parser(commands: Any) -> argparse.ArgumentParser:
-    from ..paths import RESULTS_DIR
     from ..recipe import SEED
 
     cv = commands.add_parser(
