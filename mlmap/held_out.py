@@ -23,7 +23,8 @@ def write_held_out(folder: str | os.PathLike, label_names: Sequence[str], labels
                    thresholds: Sequence[float], ids: Sequence[str] | None = None) -> Path:
     """Write ``held_out.csv`` into a model folder: one row per held-out document."""
     labels = np.asarray(labels).reshape(len(proba), -1)
-    proba = np.asarray(proba).reshape(len(labels), -1)
+    # float64: a float32 is written in its shortest form, which reads back a hair below the threshold it equals
+    proba = np.asarray(proba, dtype=np.float64).reshape(len(labels), -1)
     table = pd.DataFrame({"id": list(ids)} if ids is not None else {"row": np.arange(len(labels))})
     for j, name in enumerate(label_names):
         table[name] = labels[:, j].astype(int)
