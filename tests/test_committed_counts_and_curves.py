@@ -82,3 +82,52 @@ def test_the_learning_curve_chapters_numbers_come_from_the_committed_curves():
     # "for screening and the sectors the fit predicts ... to within a few hundredths"; instruments' TF-IDF errs low
     assert targets.loc[["include", "sectors"], "error"].abs().max() < 0.05
     assert targets.loc[("instruments", "tfidf"), "error"] < -0.05
+
+
+@pytest.mark.integration
+def test_the_map_chapters_sentences_on_the_intervals_follow_the_coverage_test():
+    text = prose("map.md")
+    summary = pd.read_csv(QUANT / "summary.csv")
+    coverage = summary.pivot(index="label", columns="method", values="coverage_90")
+    mae = summary.pivot(index="label", columns="method", values="mae")
+    mae_vs_cc = summary.pivot(index="label", columns="method", values="mae_vs_cc")
+    true = summary.groupby("label")["mean_true"].first()
+    draws = pd.read_csv(QUANT / "draws.csv")
+    width = (draws["high_90"] - draws["low_90"]).groupby(draws["method"]).median()
+    share_error = ((draws["estimate"] - draws["true"]) / draws["documents"]).abs()
+    runaways = (share_error > 0.3).groupby(draws["method"]).sum()
+    to_most = ((draws["estimate"] > 0.5 * draws["documents"])
+               & (draws["true"] < 0.1 * draws["documents"])).groupby(draws["method"]).sum()
+
+    assert "on average cover the true count in well under two draws in three" in text
+    assert coverage[["CC", "PCC"]].mean().max() < 0.6
+
+    assert "No method reaches 85% on every label." in text
+    assert coverage.min().max() < 0.85
+    assert ("PACC and EMQ-Platt come closest, tied on their lowest label at about four draws in five, "
+            "each with half the labels or more at 85%") in text
+    lowest = coverage.min().sort_values()
+    assert set(lowest.index[-2:]) == {"PACC", "EMQ-Platt"} and abs(lowest["PACC"] - lowest["EMQ-Platt"]) < 0.02
+    assert lowest[["PACC", "EMQ-Platt"]].between(0.75, 0.85).all()
+    assert (coverage[["PACC", "EMQ-Platt"]] >= 0.85).mean().min() >= 0.5
+    assert "Plain EMQ covers more often on most labels but runs away on some cells" in text
+    assert (coverage["EMQ"] >= coverage["EMQ-Platt"]).mean() > 0.5
+    cells = coverage.index.str.count(" & ") == 2
+    assert coverage.loc[cells, "EMQ"].min() < 0.1
+
+    assert "PACC's intervals are the narrower and its estimates the closer of the two**, because it runs away far less often" in text
+    assert width["PACC"] < width["EMQ-Platt"] and (mae["PACC"] <= mae["EMQ-Platt"]).mean() > 0.5
+    assert runaways["EMQ-Platt"] >= 4 * runaways["PACC"]
+    assert "can jump towards most of the corpus" in text and to_most["EMQ-Platt"] > 0
+
+    assert "only where a label is common** (screening and the codes with a hundred or more documents)" in text
+    better = mae_vs_cc.index[mae_vs_cc["PACC"] <= 0.7]
+    assert "INCLUDE" in better and true[better].min() >= 100
+    rare = true.index[true < 30]
+    assert (mae_vs_cc.loc[rare, "PACC"] > 1).mean() >= 0.8
+
+    # the chapter and `count` use the method this test supports
+    assert 'METHOD = "PACC"' in (BOOK / "map.md").read_text()
+    from mlmap.cli import build_parser
+
+    assert build_parser("count").parse_args(["count", "predicted.csv", "--calibration", "held_out.csv"]).method[-1] == "PACC"
