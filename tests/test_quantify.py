@@ -55,6 +55,35 @@ def test_point_estimates_are_quapys(name):
     assert ours == pytest.approx(theirs, abs=2e-3), quapy.__version__
 
 
+
+def test_emq_platt_is_quapys_emq_on_probabilities_platt_recalibrated_by_a_general_optimiser():
+    quapy = pytest.importorskip("quapy")
+    from quapy.method import aggregative
+    from scipy.optimize import minimize
+
+    rng = np.random.default_rng(3)
+    y_cal, p_cal = scored(400, 0.3, rng)
+    _, p = scored(300, 0.6, rng)
+    # overconfident probabilities: Platt scaling has something to undo
+    p_cal, p = (1 / (1 + ((1 - x) / x) ** 2.5) for x in (p_cal, p))
+    logit = lambda x: np.log(x / (1 - x))  # noqa: E731
+    n_pos = y_cal.sum()
+    target = np.where(y_cal == 1, (n_pos + 1) / (n_pos + 2), 1 / (y_cal.size - n_pos + 2))
+
+    def loss(theta):
+        q = 1 / (1 + np.exp(-(theta[0] + theta[1] * logit(p_cal))))
+        return -np.sum(target * np.log(q) + (1 - target) * np.log(1 - q))
+
+    a, b = minimize(loss, [0.0, 1.0], method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12}).x
+    recalibrate = lambda x: 1 / (1 + np.exp(-(a + b * logit(x))))  # noqa: E731
+    method = aggregative.EMQ(GivenProbabilities().fit(None, None), fit_classifier=False)
+    method.fit(recalibrate(p_cal)[:, None], y_cal)
+    theirs = method.predict(recalibrate(p)[:, None])[1]
+    ours = prevalence_replicates(p_cal, y_cal, p, 0.5, ["EMQ-Platt"], n_boot=0)["EMQ-Platt"][0]
+    plain = prevalence_replicates(p_cal, y_cal, p, 0.5, ["EMQ"], n_boot=0)["EMQ"][0]
+    assert b < 0.7 and abs(plain - theirs) > 0.01  # the recalibration changed the estimate
+    assert ours == pytest.approx(theirs, abs=2e-3), quapy.__version__
+
 def test_adjusted_methods_follow_a_prior_shift_that_counting_misses():
     rng = np.random.default_rng(2)
     y_cal, p_cal = scored(2000, 0.3, rng)
