@@ -4,7 +4,7 @@
 
 Each line runs in a fresh process, as a user runs it, ``--repeats`` times, and reports the median
 wall time and the time Python's import timer (``-X importtime``) counts for all its imports. Side by side in one run: ``mlmap --help`` (lists the commands, imports no command),
-``mlmap train --help`` (builds one command's options), ``import mlmap`` and ``import mlmap`` then
+``mlmap train --help``, ``predict --help`` and ``screen --help`` (build one command's options), ``import mlmap`` and ``import mlmap`` then
 one name that needs the training stack (torch, transformers, datasets, scikit-learn): what every
 command paid at start-up when ``mlmap/__init__.py`` imported every module.
 """
@@ -22,6 +22,8 @@ import time
 CASES = {
     "mlmap --help": ["-m", "mlmap", "--help"],
     "mlmap train --help": ["-m", "mlmap", "train", "--help"],
+    "mlmap predict --help": ["-m", "mlmap", "predict", "--help"],
+    "mlmap screen --help": ["-m", "mlmap", "screen", "--help"],
     "import mlmap": ["-c", "import mlmap"],
     "import mlmap; mlmap.fine_tune (the whole stack)": ["-c", "import mlmap; mlmap.fine_tune"],
 }

@@ -17,6 +17,7 @@ module per job:
 - ``targets``: the map's three targets;                   ``cv``: nested cross-validation (``python -m mlmap cv``)
 - ``search_space``: the configurations chosen among;      ``trials``: one candidate trained, its epochs' probabilities
 - ``selection``: choosing inside an outer training set;   ``cv_results``: a cv run's files, scores and record
+- ``development``: the documents the recipe was chosen on, left out of a clean run (``cv --without-development``)
 - ``runs``: provenance every run records (its files, command, commit, machine; cv, simulate, train, the map)
 - ``io``: documents on disk, a module per format (CSV, Parquet, Feather, RIS, OpenAlex), readers and writers
 - ``screening``: prioritised screening, one module a part: ``metrics`` (WSS, RRF), ``features``, ``balancers``,

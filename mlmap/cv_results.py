@@ -131,6 +131,25 @@ def compare_runs(reference: str | os.PathLike, rerun: str | os.PathLike) -> pd.D
     return table
 
 
+def scores_on(folder: str | os.PathLike, df: pd.DataFrame, target: str, ids: Iterable[str]) -> pd.DataFrame:
+    """``model, fold, f1, documents``: each fold's F1 on those of its test documents that are in ``ids``,
+    from the folder's out-of-fold probabilities at the fold's own thresholds (to compare two runs on
+    the same documents)."""
+    results = Path(folder)
+    oof = pd.read_csv(results / f"oof_{target}.csv")
+    chosen = pd.read_csv(results / "selection.csv")
+    chosen = chosen[chosen["target"] == target].set_index(["model", "fold"])["thresholds"].map(json.loads)
+    frame = target_frame(df, target).set_index("id")
+    names = frame.attrs["label_names"]
+    rows = []
+    for (model, fold), rows_of_fold in oof[oof["id"].isin(set(ids))].groupby(["model", "fold"], sort=False):
+        truth = label_matrix(frame.loc[rows_of_fold["id"]].reset_index())
+        proba = rows_of_fold[names].to_numpy()
+        rows.append({"model": model, "fold": fold, "documents": len(rows_of_fold),
+                     "f1": f1_at_thresholds(truth, proba[:, 0] if truth.ndim == 1 else proba, chosen[(model, fold)])})
+    return pd.DataFrame(rows)
+
+
 def full_runs(record: dict[str, Any]) -> list[list[dict[str, Any]]]:
     """The complete runs of every target and fold in a ``run.json``, oldest first, each as its parts.
 

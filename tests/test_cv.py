@@ -143,6 +143,22 @@ def test_compare_runs_reports_exactly_the_unit_that_changed(tmp_path, labelled_d
     with pytest.raises(RuntimeError, match="sectors-fold0-tfidf.json: the two runs have different test documents"):
         cv_results.compare_runs(reference, rerun)
 
+def test_scores_on_a_subset_of_documents_count_only_those(tmp_path, labelled_df, tiny_encoder_dir):
+    _run(tmp_path, labelled_df, tiny_encoder_dir, targets=("include",), models=("tfidf",))
+    everything = cv_results.scores_on(tmp_path, labelled_df, "include", labelled_df["id"])
+    summary = pd.read_csv(tmp_path / "summary.csv").merge(everything, on=["model", "fold"])
+    assert len(summary) == 3 and np.allclose(summary["f1_x"], summary["f1_y"], atol=1e-5)
+    subset = labelled_df["id"][::2]
+    oof = pd.read_csv(tmp_path / "oof_include.csv")
+    chosen = pd.read_csv(tmp_path / "selection.csv").set_index("fold")["thresholds"].map(lambda t: json.loads(t)[0])
+    truth = labelled_df.set_index("id")["INCLUDE"]
+    scores = cv_results.scores_on(tmp_path, labelled_df, "include", subset).set_index("fold")
+    for fold, rows in oof[oof["id"].isin(subset)].groupby("fold"):
+        expected = _f1_by_counting(truth.loc[rows["id"]].to_numpy(), rows["INCLUDE"].to_numpy(), chosen[fold])
+        assert scores.loc[fold, "documents"] == len(rows)
+        assert scores.loc[fold, "f1"] == pytest.approx(expected)
+
+
 def test_the_chosen_inner_model_predicts_the_test_fold_calibrated_on_validation(tmp_path, labelled_df, tiny_encoder_dir):
     from mlmap.calibration import PlattScaling, fit_platt
 
@@ -250,7 +266,7 @@ def test_bad_arguments_say_what_to_do(tmp_path, labelled_df, tiny_encoder_dir):
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("folder", ["cv", "cv-run3", "cv-run2"])
+@pytest.mark.parametrize("folder", ["cv", "cv-clean", "cv-run3", "cv-run2"])
 def test_committed_scores_recompute_from_out_of_fold_probabilities(folder):
     """results/cv (made by `make cv`) and the runs before it: every target, model and fold, F1 from
     probabilities + labels + thresholds."""

@@ -123,3 +123,38 @@ def test_the_map_chapters_numbers_come_from_the_committed_predictions():
     assert "count Industry a fifth more often" in text and 1.15 <= ratio["Industry"] <= 1.25
     assert "Information and Waste a third less often" in text
     assert all(0.6 <= ratio[label] <= 0.73 for label in ("Information, education and training", "Waste"))
+
+
+@pytest.mark.integration
+def test_the_cv_chapters_clean_run_sentences_come_from_results():
+    """The leads over the better baseline that book/cv.md states, from results/cv and results/cv-clean."""
+    from mlmap import cv_results
+
+    labels = mlmap.load_labels()
+    run4 = pd.read_csv(mlmap.RESULTS_DIR / "cv" / "summary.csv")
+    clean = pd.read_csv(mlmap.RESULTS_DIR / "cv-clean" / "summary.csv")
+    kept = set(pd.read_csv(mlmap.RESULTS_DIR / "cv-clean" / "folds.csv")["id"])
+
+    def lead(frame: pd.DataFrame) -> pd.Series:
+        scores = frame.pivot_table(index="target", columns="model", values="f1")
+        return scores["minilm"] - scores[["tfidf", "minilm_frozen"]].max(axis=1)
+
+    fold0 = lead(run4[run4["fold"] == 0])
+    folds12 = run4[run4["fold"] > 0].pivot_table(index=["target", "fold"], columns="model", values="f1")
+    folds12 = (folds12["minilm"] - folds12[["tfidf", "minilm_frozen"]].max(axis=1)).groupby(level="target").mean()
+    in_clean = lead(clean)  # mean F1 per model first, then the lead, as the chapter's table
+    text = prose("cv.md")
+    targets = ("include", "instruments", "sectors")
+    assert (f"+{fold0['include']:.3f} on screening, +{fold0['instruments']:.3f} on instrument types and "
+            f"{fold0['sectors']:.3f} on sectors") in text
+    assert "(" + ", ".join(signed(folds12[t]) for t in targets) + ")" in text
+    assert all(fold0[t] < folds12[t] for t in targets)  # "less on every target"
+    assert (f"ties the better baseline on screening ({in_clean['include']:.3f}) and instrument types "
+            f"({in_clean['instruments']:.3f})") in text
+    assert f"leads only on sectors ({signed(in_clean['sectors'])})" in text
+    spread = clean.groupby(["target", "model"])["f1"].std()
+    assert all(abs(in_clean[t]) < spread.loc[(t, "minilm")] for t in ("include", "instruments"))  # "within a fold's spread"
+    here = cv_results.scores_on(mlmap.RESULTS_DIR / "cv", labels, "include", kept).groupby("model")["f1"].mean()
+    change = clean[clean["target"] == "include"].groupby("model")["f1"].mean() - here
+    assert f"the fine-tuned model loses {-change['minilm']:.3f}" in text
+    assert change["tfidf"] >= -0.005 and change["minilm_frozen"] >= -0.005  # "baselines lose nothing"
