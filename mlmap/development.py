@@ -20,15 +20,19 @@ from .targets import TARGETS, label_matrix, target_frame
 EXPLORATION_FOLDS, EXPLORATION_FOLD = 3, 0
 
 
+def exploration_split(frame: pd.DataFrame, fold: int = EXPLORATION_FOLD) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A target frame's inner training and validation parts of outer ``fold``'s training set, as the
+    exploration (``scripts/explore_cv.py``) trains and scores its candidates on them."""
+    folds = assign_folds(label_matrix(frame), EXPLORATION_FOLDS, SEED)
+    train = frame[folds != fold].reset_index(drop=True)
+    is_val = inner_split(label_matrix(train), SEED + fold)
+    return train[~is_val], train[is_val]
+
+
 def development_ids(df: pd.DataFrame) -> pd.DataFrame:
     """``id, target``: each target's documents the exploration scored its choices on (one row per pair)."""
-    rows = []
-    for target in TARGETS:
-        frame = target_frame(df, target)
-        folds = assign_folds(label_matrix(frame), EXPLORATION_FOLDS, SEED)
-        train = frame[folds != EXPLORATION_FOLD].reset_index(drop=True)
-        is_val = inner_split(label_matrix(train), SEED + EXPLORATION_FOLD)
-        rows.append(pd.DataFrame({"id": train.loc[is_val, "id"].to_numpy(), "target": target}))
+    rows = [pd.DataFrame({"id": exploration_split(target_frame(df, target))[1]["id"].to_numpy(), "target": target})
+            for target in TARGETS]
     return pd.concat(rows, ignore_index=True)
 
 

@@ -22,7 +22,7 @@ from sklearn.metrics import roc_auc_score
 
 import mlmap
 from mlmap import cv, trials
-from mlmap.folds import inner_split
+from mlmap.development import exploration_split
 from mlmap.metrics import best_thresholds, f1_at_thresholds
 
 
@@ -55,10 +55,7 @@ def main() -> None:
     args = parser.parse_args()
 
     frame = cv.target_frame(mlmap.load_labels(), args.target)
-    folds = cv.fold_assignments({args.target: frame}, 3, mlmap.SEED)["fold"].to_numpy()
-    train = frame[folds != args.fold].reset_index(drop=True)
-    is_val = inner_split(cv.label_matrix(train), mlmap.SEED + args.fold)
-    inner_train, inner_val = train[~is_val], train[is_val]
+    inner_train, inner_val = exploration_split(frame, args.fold)
     steps_per_epoch = math.ceil(len(inner_train) / 16)
     epochs = max(args.epochs, math.ceil(args.min_steps / steps_per_epoch))
     tokenizer = mlmap.load_tokenizer(mlmap.resolve_model())

@@ -143,6 +143,7 @@ def test_compare_runs_reports_exactly_the_unit_that_changed(tmp_path, labelled_d
     with pytest.raises(RuntimeError, match="sectors-fold0-tfidf.json: the two runs have different test documents"):
         cv_results.compare_runs(reference, rerun)
 
+
 def test_scores_on_a_subset_of_documents_count_only_those(tmp_path, labelled_df, tiny_encoder_dir):
     _run(tmp_path, labelled_df, tiny_encoder_dir, targets=("include",), models=("tfidf",))
     everything = cv_results.scores_on(tmp_path, labelled_df, "include", labelled_df["id"])

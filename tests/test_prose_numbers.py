@@ -135,13 +135,12 @@ def test_the_cv_chapters_clean_run_sentences_come_from_results():
     clean = pd.read_csv(mlmap.RESULTS_DIR / "cv-clean" / "summary.csv")
     kept = set(pd.read_csv(mlmap.RESULTS_DIR / "cv-clean" / "folds.csv")["id"])
 
-    def lead(frame: pd.DataFrame) -> pd.Series:
-        scores = frame.pivot_table(index="target", columns="model", values="f1")
+    def lead(frame: pd.DataFrame, index: tuple[str, ...] = ("target",)) -> pd.Series:
+        scores = frame.pivot_table(index=list(index), columns="model", values="f1")
         return scores["minilm"] - scores[["tfidf", "minilm_frozen"]].max(axis=1)
 
     fold0 = lead(run4[run4["fold"] == 0])
-    folds12 = run4[run4["fold"] > 0].pivot_table(index=["target", "fold"], columns="model", values="f1")
-    folds12 = (folds12["minilm"] - folds12[["tfidf", "minilm_frozen"]].max(axis=1)).groupby(level="target").mean()
+    folds12 = lead(run4[run4["fold"] > 0], ("target", "fold")).groupby(level="target").mean()
     in_clean = lead(clean)  # mean F1 per model first, then the lead, as the chapter's table
     text = prose("cv.md")
     targets = ("include", "instruments", "sectors")
