@@ -152,6 +152,7 @@ _PUBLIC: dict[str, str] = {
     "screening_split": "recipe",
     "sentence_embeddings": "baselines",
     "simulate_screening": "screening.simulation",
+    "h0_p_value": "screening.stopping",
     "stopping_p_values": "screening.stopping",
     "stopping_point": "screening.stopping",
     "stopping_verdict": "screening.verdict",

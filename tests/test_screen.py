@@ -45,6 +45,10 @@ def test_verdict_on_a_case_counted_by_hand():
     # drawn from the 4 not screened before them, 1 of them relevant, have a chance of 1/4
     verdict = stopping_verdict(np.array([1, 1, 0, 0, 0]), total=6, recall_target=0.6)
     assert verdict.p_value == 0 and verdict.may_stop
+    # 8 relevant found and 92 left: recall is at least 8 / (8 + 92) = 8% whatever the rest are, so the
+    # frontier is at least there (it said "not even 0.5%" while the p-values were nan)
+    few = stopping_verdict(np.ones(8, int), total=100)
+    assert few.recall_at_least == pytest.approx(0.08) and few.relevant_left_at_most == 92
     assert verdict.recall_at_least == pytest.approx(0.665) and verdict.relevant_left_at_most == 1
     assert p_value_by_counting([1, 1, 0, 0, 0], 6, 0.67) == Fraction(1, 4)
     assert verdict.screened == 5 and verdict.relevant_found == 2 and verdict.since_last_relevant == 3
@@ -67,14 +71,15 @@ def test_verdict_is_the_stopping_rule_on_the_labels_in_order():
         float(p_value_by_counting(labels[::-1], 400, 0.95)), rel=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the p-value is nan (buscarpy, see tests/test_simulation.py) where recall "
-                   "below the target is impossible, so the verdict says to keep screening while saying recall is at "
-                   "least 99.5%")
 def test_the_verdict_says_stop_once_missing_the_target_is_impossible():
     # 100 relevant found, 4 documents left: recall is at least 100/104 > 95% whatever they are
     verdict = stopping_verdict(np.r_[np.ones(100), np.zeros(396)].astype(int), total=500)
     assert verdict.recall_at_least >= 0.95
     assert verdict.p_value == 0 and verdict.may_stop
+    # 8 relevant found and 92 left: recall is at least 8 / (8 + 92) = 8% whatever the rest are, so the
+    # frontier is at least there (it said "not even 0.5%" while the p-values were nan)
+    few = stopping_verdict(np.ones(8, int), total=100)
+    assert few.recall_at_least == pytest.approx(0.08) and few.relevant_left_at_most == 92
 
 
 def _bad_states() -> dict[str, tuple[dict, str]]:
@@ -287,7 +292,7 @@ def _verdict_cases() -> dict[str, mlmap.StoppingVerdict]:
     return {
         "may stop": stopping_verdict(np.r_[np.ones(10, int), np.zeros(40, int)], 60, recall_target=0.8),
         "may not stop": stopping_verdict(np.r_[np.ones(20), np.zeros(3), 1, np.zeros(60)].astype(int), 400),
-        "not even 0.5%": stopping_verdict(np.ones(8, int), 100),
+        "not even 0.5%": stopping_verdict(np.ones(8, int), 5000),
         "none relevant": stopping_verdict(np.zeros(20, int), 100),
         "last was relevant, one left": stopping_verdict(np.r_[np.zeros(30, int), np.ones(10, int)], 41),
         "every document screened": stopping_verdict(np.r_[np.ones(10, int), np.zeros(10, int)], 20),

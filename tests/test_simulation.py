@@ -142,14 +142,16 @@ def test_stopping_rule_p_values_equal_exact_counts_of_the_hypothesis(total):
 
 
 
-@pytest.mark.xfail(strict=True, reason="bug (mlmap passes buscarpy's nan on): where recall below the target is "
-                   "impossible, the urn of the last document is asked to hold more relevant documents than it has, "
-                   "scipy's hypergeom gives nan, and calculate_h0's min() returns it; the p-value should be 0")
 def test_the_p_value_is_zero_once_missing_the_target_is_impossible():
     # every document screened: recall is known to be 100%
     labels = np.r_[np.ones(20), np.zeros(40)].astype(int)
     assert p_value_by_counting(labels, 60, 0.95) == 0
     assert stopping.stopping_p_values(labels, 60)[1][-1] == 0
+    # every prefix, across the point where missing the target becomes impossible, against counting
+    screened, p = stopping.stopping_p_values(labels, 60)
+    expected = [float(p_value_by_counting(labels[:n], 60, 0.95)) for n in screened]
+    assert np.isfinite(p).all() and p[19] > 0  # 20 found, 40 left: the target may still be missed
+    np.testing.assert_allclose(p, expected, rtol=1e-9, atol=1e-15)
 
 def test_stopping_point_is_where_the_p_value_first_falls_below_one_minus_confidence():
     labels = np.r_[np.ones(20), np.zeros(300)].astype(int)

@@ -20,6 +20,22 @@ def _screened_labels(labels_in_order: np.ndarray) -> np.ndarray:
     return labels
 
 
+def h0_p_value(labels_in_order: np.ndarray, n_documents: int, recall_target: float = 0.95) -> float:
+    """The p-value of "``recall_target`` not yet reached" after the labels seen so far (``calculate_h0``).
+
+    0 where the unscreened documents are too few to hold the relevant documents a missed target needs:
+    recall is then known to be at least ``recall_target``. ``calculate_h0`` asks scipy for an urn with
+    more relevant documents than documents there, and returns nan.
+    """
+    labels = _screened_labels(labels_in_order)
+    found = int(labels.sum())
+    # relevant documents still unscreened if recall were below the target, at the fewest
+    missed_at_least = int(np.floor(found / recall_target + 1)) - found
+    if missed_at_least > n_documents - len(labels):
+        return 0.0
+    return float(calculate_h0(labels, N=n_documents, recall_target=recall_target))
+
+
 def stopping_p_values(labels_in_order: np.ndarray, n_documents: int, recall_target: float = 0.95,
                       every: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """The p-value of "``recall_target`` not yet reached" after each ``every`` documents screened.
@@ -33,7 +49,7 @@ def stopping_p_values(labels_in_order: np.ndarray, n_documents: int, recall_targ
     if not 0 < recall_target < 1:
         raise ValueError("recall_target must lie between 0 and 1")
     screened = np.arange(every, len(labels) + 1, every)
-    p = np.array([calculate_h0(labels[:n], N=n_documents, recall_target=recall_target) for n in screened])
+    p = np.array([h0_p_value(labels[:n], n_documents, recall_target) for n in screened])
     return screened, p
 
 

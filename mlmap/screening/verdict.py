@@ -73,14 +73,14 @@ def _percent(share: float) -> str:
 def stopping_verdict(labels_in_order: np.ndarray, total: int, recall_target: float = 0.95,
                      confidence: float = 0.95) -> StoppingVerdict:
     """The stopping rule (``buscarpy``) on 0/1 labels in the order they were screened, out of ``total`` documents."""
-    from buscarpy import calculate_h0
+    from .stopping import h0_p_value  # buscarpy (scipy) only when a verdict is asked for
 
     labels = np.asarray(labels_in_order).astype(np.int64)
     found = int(labels.sum())
-    p = float(calculate_h0(labels, N=total, recall_target=recall_target))
+    p = h0_p_value(labels, total, recall_target)
     # the recall frontier: the highest target whose null hypothesis the labels reject
     at_least = next((t / 1000 for t in range(995, int(_LOWEST_RECALL * 1000) - 1, -5)
-                     if calculate_h0(labels, N=total, recall_target=t / 1000) < 1 - confidence), None)
+                     if h0_p_value(labels, total, t / 1000) < 1 - confidence), None)
     left = None if at_least is None else int(np.floor(found / at_least - found + 1e-9))
     last = np.flatnonzero(labels == 1)
     since = len(labels) - 1 - int(last[-1]) if len(last) else len(labels)
