@@ -146,9 +146,9 @@ def test_the_p_value_is_zero_once_missing_the_target_is_impossible():
     # every document screened: recall is known to be 100%
     labels = np.r_[np.ones(20), np.zeros(40)].astype(int)
     assert p_value_by_counting(labels, 60, 0.95) == 0
-    assert stopping.stopping_p_values(labels, 60)[1][-1] == 0
-    # every prefix, across the point where missing the target becomes impossible, against counting
     screened, p = stopping.stopping_p_values(labels, 60)
+    assert p[-1] == 0
+    # every prefix, across the point where missing the target becomes impossible, against counting
     expected = [float(p_value_by_counting(labels[:n], 60, 0.95)) for n in screened]
     assert np.isfinite(p).all() and p[19] > 0  # 20 found, 40 left: the target may still be missed
     np.testing.assert_allclose(p, expected, rtol=1e-9, atol=1e-15)
